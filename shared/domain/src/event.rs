@@ -1,0 +1,66 @@
+//! The domain event envelope every message in o2c travels in: outbox
+//! messages, EventBridge detail, SQS bodies and timeline items share it.
+//! Frozen: consumers outside this repo depend on these field names.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::EventId;
+
+/// The aggregate an event is about: `{"kind": "invoice", "id": "inv_..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AggregateRef {
+    pub kind: AggregateKind,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggregateKind {
+    Customer,
+    Invoice,
+    Payment,
+    BankStatement,
+}
+
+/// Event types o2c publishes. Dotted lower-case, Stripe style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventType {
+    #[serde(rename = "customer.created")]
+    CustomerCreated,
+    #[serde(rename = "invoice.created")]
+    InvoiceCreated,
+    #[serde(rename = "invoice.finalized")]
+    InvoiceFinalized,
+    #[serde(rename = "invoice.paid")]
+    InvoicePaid,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CustomerCreated => "customer.created",
+            Self::InvoiceCreated => "invoice.created",
+            Self::InvoiceFinalized => "invoice.finalized",
+            Self::InvoicePaid => "invoice.paid",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainEvent {
+    /// Unique per event; consumers deduplicate on it.
+    pub id: EventId,
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    pub occurred_at: DateTime<Utc>,
+    pub aggregate: AggregateRef,
+    /// The aggregate's version after the change: lets consumers drop
+    /// out-of-order deliveries.
+    pub aggregate_version: u64,
+    /// The request or message that caused this event, carried into every
+    /// log line and message downstream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    pub payload: serde_json::Value,
+}

@@ -1,0 +1,20 @@
+//! The o2c domain: the rules finance relies on, free of any transport or store.
+//!
+//! Everything here is deterministic given its inputs (time comes in through
+//! [`clock::Clock`], ids are handed in), so it can be property-tested and
+//! reused by every Lambda function unchanged.
+
+pub mod actions;
+pub mod clock;
+pub mod customer;
+pub mod error_code;
+pub mod event;
+pub mod ids;
+pub mod invoice;
+pub mod invoice_number;
+pub mod invoice_status;
+pub mod money;
+pub mod outbox;
+pub mod ports;
+pub mod text;
+pub mod timeline;
