@@ -85,3 +85,17 @@ pub trait InvoiceNumbering: Send + Sync {
 pub trait TimelineRead: Send + Sync {
     fn timeline(&self, invoice: InvoiceId) -> impl Future<Output = Result<Vec<TimelineItem>, StoreError>> + Send;
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PublishError {
+    /// Throttled or unavailable: the relay reports the record as failed
+    /// and the stream delivers it again.
+    #[error("publishing failed: {0}")]
+    Unavailable(String),
+}
+
+/// Where outbox messages go: the event bus and the work queues. Delivery
+/// is at least once; consumers deduplicate on the event id.
+pub trait MessagePublish: Send + Sync {
+    fn publish(&self, message: &crate::outbox::OutboxMessage) -> impl Future<Output = Result<(), PublishError>> + Send;
+}

@@ -1,0 +1,154 @@
+//! The contract's invoice JSON: parsing a create request, rendering an
+//! invoice and its timeline.
+
+use chrono::NaiveDate;
+use o2c_domain::customer::Metadata;
+use o2c_domain::ids::CustomerId;
+use o2c_domain::invoice::{DraftRequest, Invoice, LineInput, MAX_LINES};
+use o2c_domain::money::{Currency, Quantity, TaxRate, UnitAmount};
+use o2c_domain::text::BoundedText;
+use o2c_domain::timeline::TimelineItem;
+use serde_json::{json, Map, Value};
+
+use crate::fields::{metadata, Fields};
+use crate::ApiError;
+
+const CREATE_FIELDS: &[&str] = &["customer", "lines", "currency", "issue_date", "due_date", "memo", "po_number", "metadata", "finalize", "override_credit_hold"];
+
+/// A parsed `POST /v1/invoices`.
+pub struct NewInvoice {
+    pub customer: CustomerId,
+    pub draft: DraftRequest,
+    pub finalize: bool,
+}
+
+fn date(text: &str) -> Result<NaiveDate, &'static str> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| "must be a date like 2026-01-31")
+}
+
+pub fn parse_new_invoice(body: &Map<String, Value>) -> Result<NewInvoice, ApiError> {
+    let mut errors = Vec::new();
+    let mut f = Fields::new(body, "", &mut errors);
+    f.deny_unknown(CREATE_FIELDS);
+    let customer = f.required("customer", CustomerId::parse);
+    let currency = f.optional("currency", Currency::parse);
+    let issue_date = f.optional("issue_date", date);
+    let due_date = f.optional("due_date", date);
+    let memo = f.optional("memo", BoundedText::<2000>::parse);
+    let po_number = f.optional("po_number", BoundedText::<64>::parse);
+    let metadata: Metadata = metadata(&mut f, "metadata");
+    let finalize = f.optional_bool("finalize").unwrap_or(false);
+    let _override = f.optional_bool("override_credit_hold");
+    if let (Some(i), Some(d)) = (issue_date, due_date) {
+        if d < i {
+            f.error("due_date", "must not be before issue_date");
+        }
+    }
+
+    let mut lines = Vec::new();
+    match f.optional_array("lines") {
+        None if f.raw("lines").is_none() => f.error("lines", "is required"),
+        None => {}
+        Some(list) if list.is_empty() => f.error("lines", "needs at least one line"),
+        Some(list) if list.len() > MAX_LINES => f.error("lines", format!("has more than {MAX_LINES} lines")),
+        Some(list) => {
+            for (i, v) in list.iter().enumerate() {
+                let path = format!("lines[{i}]");
+                let Some(obj) = v.as_object() else {
+                    f.error(&path, "must be an object");
+                    continue;
+                };
+                let mut lf = Fields::new(obj, path, f.errors());
+                lf.deny_unknown(&["description", "quantity", "unit_amount", "tax_rate"]);
+                let description = lf.required("description", BoundedText::<500>::parse);
+                let quantity = lf.required("quantity", Quantity::parse);
+                let unit_amount = lf.required("unit_amount", UnitAmount::parse);
+                let tax_rate = lf.optional("tax_rate", TaxRate::parse).or_else(|| TaxRate::parse("0").ok());
+                if let (Some(description), Some(quantity), Some(unit_amount), Some(tax_rate)) = (description, quantity, unit_amount, tax_rate) {
+                    lines.push(LineInput { description, quantity, unit_amount, tax_rate });
+                }
+            }
+        }
+    }
+
+    match customer {
+        Some(customer) if errors.is_empty() => Ok(NewInvoice {
+            customer,
+            draft: DraftRequest { currency, lines, issue_date, due_date, memo, po_number, metadata },
+            finalize,
+        }),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+pub fn render_invoice(inv: &Invoice) -> Value {
+    let lines: Vec<Value> = inv
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "description": l.description,
+                "quantity": l.quantity,
+                "unit_amount": l.unit_amount,
+                "tax_rate": l.tax_rate,
+                "amount": l.amount.to_string(),
+            })
+        })
+        .collect();
+    let tax_amounts: Vec<Value> = inv
+        .totals
+        .tax_amounts
+        .iter()
+        .map(|t| json!({"tax_rate": t.tax_rate, "taxable_amount": t.taxable_amount.to_string(), "amount": t.amount.to_string()}))
+        .collect();
+    json!({
+        "id": inv.id,
+        "object": "invoice",
+        "number": inv.number,
+        "status": inv.status,
+        "customer": inv.customer,
+        "currency": inv.currency,
+        "lines": lines,
+        "subtotal": inv.totals.subtotal.to_string(),
+        "tax_amounts": tax_amounts,
+        "tax": inv.totals.tax.to_string(),
+        "total": inv.totals.total.to_string(),
+        "amount_paid": inv.amount_paid.to_string(),
+        "amount_credited": inv.amount_credited.to_string(),
+        "amount_due": inv.amount_due().to_string(),
+        "issue_date": inv.issue_date,
+        "due_date": inv.due_date,
+        "memo": inv.memo,
+        "po_number": inv.po_number,
+        "metadata": inv.metadata,
+        "disputed": inv.disputed,
+        "created_at": inv.created_at,
+        "finalized_at": inv.finalized_at,
+        "paid_at": inv.paid_at,
+    })
+}
+
+pub fn render_timeline(items: &[TimelineItem]) -> Value {
+    let data: Vec<Value> = items.iter().map(|i| json!({"id": i.id, "at": i.at, "type": i.item_type, "summary": i.summary, "data": i.data})).collect();
+    json!({"data": data, "has_more": false})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_bad_line_field_is_reported_with_its_path() {
+        let body = json!({"customer": "cus_x", "lines": [{"description": "a", "quantity": "-1", "unit_amount": "1.1234567"}, 7]});
+        let Err(ApiError::Validation(errors)) = parse_new_invoice(body.as_object().unwrap()) else { panic!("expected validation") };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["customer", "lines[0].quantity", "lines[0].unit_amount", "lines[1]"]);
+    }
+
+    #[test]
+    fn an_invoice_without_lines_is_refused() {
+        let body = json!({"customer": "cus_01ARZ3NDEKTSV4RRFFQ69G5FAV"});
+        let Err(ApiError::Validation(errors)) = parse_new_invoice(body.as_object().unwrap()) else { panic!() };
+        assert_eq!(errors[0].field, "lines");
+    }
+}

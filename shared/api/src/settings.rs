@@ -1,0 +1,36 @@
+//! Configuration every function reads once per cold start, from the
+//! environment the template (or the local front) sets.
+
+use o2c_domain::customer::TimeZone;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub table_name: String,
+    pub event_bus_name: String,
+    pub delivery_queue_url: String,
+    pub company_time_zone: TimeZone,
+    /// `<sha256 hex>:<scope> <scope>,...`; see [`crate::auth::ApiKeys`].
+    pub api_keys: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("O2C_COMPANY_TIME_ZONE is not an IANA time zone")]
+    TimeZone,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, SettingsError> {
+        let var = |name: &'static str| std::env::var(name).map_err(|_| SettingsError::Missing(name));
+        let tz = std::env::var("O2C_COMPANY_TIME_ZONE").unwrap_or_else(|_| "UTC".into());
+        Ok(Self {
+            table_name: var("O2C_TABLE_NAME")?,
+            event_bus_name: var("O2C_EVENT_BUS_NAME")?,
+            delivery_queue_url: var("O2C_DELIVERY_QUEUE_URL")?,
+            company_time_zone: TimeZone::parse(&tz).map_err(|_| SettingsError::TimeZone)?,
+            api_keys: std::env::var("O2C_API_KEYS").unwrap_or_default(),
+        })
+    }
+}

@@ -1,0 +1,192 @@
+//! Invoice items, the per-year number counter and its sentinels, timeline
+//! items: every invoice change is one `TransactWriteItems`.
+
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, ReturnConsumedCapacity, TransactWriteItem, Update};
+use o2c_domain::ids::InvoiceId;
+use o2c_domain::invoice::Invoice;
+use o2c_domain::ports::{InvoiceChange, InvoiceNumbering, InvoiceRead, InvoiceWrite, StoreError, TimelineRead, Versioned};
+use o2c_domain::timeline::{timeline_sort_key, TimelineItem};
+
+use crate::error::{from_sdk, from_transact};
+use crate::keys;
+use crate::outbox::outbox_put;
+use crate::record::{from_data, n, read_u64, s, to_data, Item};
+use crate::DynamoStore;
+
+fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
+    r.map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl DynamoStore {
+    fn invoice_put(&self, invoice: &Invoice, expected_version: Option<u64>) -> Result<TransactWriteItem, StoreError> {
+        let version = expected_version.map_or(1, |v| v + 1);
+        let mut item = Item::new();
+        item.insert(keys::PK.into(), s(keys::invoice_pk(invoice.id)));
+        item.insert(keys::SK.into(), s(keys::INVOICE_SK));
+        item.insert(keys::GSI1PK.into(), s(keys::invoices_of_customer_pk(invoice.customer)));
+        item.insert(keys::GSI1SK.into(), s(invoice.id.to_string()));
+        item.insert("entity".into(), s("invoice"));
+        item.insert("status".into(), s(invoice.status.as_str()));
+        item.insert("version".into(), n(version));
+        item.insert("data".into(), to_data(invoice)?);
+        let put = Put::builder().table_name(&self.table).set_item(Some(item));
+        let put = match expected_version {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => put.condition_expression("version = :expected").expression_attribute_values(":expected", n(v)),
+        };
+        Ok(TransactWriteItem::builder().put(built(put.build())?).build())
+    }
+
+    fn timeline_put(&self, invoice: InvoiceId, item: &TimelineItem) -> Result<TransactWriteItem, StoreError> {
+        let mut it = Item::new();
+        it.insert(keys::PK.into(), s(keys::invoice_pk(invoice)));
+        it.insert(keys::SK.into(), s(keys::timeline_sk(&timeline_sort_key(item.at, item.id))));
+        it.insert("entity".into(), s("timeline_item"));
+        it.insert("data".into(), to_data(item)?);
+        let put = Put::builder().table_name(&self.table).set_item(Some(it)).condition_expression("attribute_not_exists(pk)");
+        Ok(TransactWriteItem::builder().put(built(put.build())?).build())
+    }
+}
+
+impl InvoiceRead for DynamoStore {
+    async fn invoice(&self, id: InvoiceId) -> Result<Option<Versioned<Invoice>>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::invoice_pk(id)))
+            .key(keys::SK, s(keys::INVOICE_SK))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(from_sdk)?;
+        let Some(item) = out.item() else { return Ok(None) };
+        Ok(Some(Versioned { value: from_data(item)?, version: read_u64(item, "version")? }))
+    }
+}
+
+impl InvoiceNumbering for DynamoStore {
+    async fn next_sequence(&self, year: i32) -> Result<u64, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::number_counter_pk(year)))
+            .key(keys::SK, s(keys::COUNTER_SK))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(from_sdk)?;
+        match out.item() {
+            None => Ok(1),
+            Some(item) => read_u64(item, "next_sequence"),
+        }
+    }
+}
+
+impl InvoiceWrite for DynamoStore {
+    async fn commit_invoice(&self, change: InvoiceChange<'_>) -> Result<(), StoreError> {
+        let invoice = change.invoice;
+        let now = invoice.finalized_at.unwrap_or(invoice.created_at);
+        let mut writes = vec![self.invoice_put(invoice, change.expected_version)?];
+
+        if let Some(number) = change.claims_number {
+            // The counter must stand at exactly the claimed sequence: two
+            // finalizes that read the same value cannot both commit, and a
+            // failed transaction leaves no gap.
+            let claimed = number.sequence();
+            let counter = Update::builder()
+                .table_name(&self.table)
+                .key(keys::PK, s(keys::number_counter_pk(number.year())))
+                .key(keys::SK, s(keys::COUNTER_SK))
+                .update_expression("SET next_sequence = :next, entity = :entity");
+            let counter = if claimed == 1 {
+                counter.condition_expression("attribute_not_exists(pk)")
+            } else {
+                counter.condition_expression("next_sequence = :claimed").expression_attribute_values(":claimed", n(claimed))
+            };
+            let counter = counter.expression_attribute_values(":next", n(claimed + 1)).expression_attribute_values(":entity", s("invoice_number_counter"));
+            writes.push(TransactWriteItem::builder().update(built(counter.build())?).build());
+
+            let mut sentinel = Item::new();
+            sentinel.insert(keys::PK.into(), s(keys::number_sentinel_pk(number)));
+            sentinel.insert(keys::SK.into(), s(keys::NUMBER_SENTINEL_SK));
+            sentinel.insert("entity".into(), s("invoice_number"));
+            sentinel.insert("invoice".into(), s(invoice.id.to_string()));
+            let put = Put::builder().table_name(&self.table).set_item(Some(sentinel)).condition_expression("attribute_not_exists(pk)");
+            writes.push(TransactWriteItem::builder().put(built(put.build())?).build());
+        }
+
+        match change.balance_change {
+            Some(delta) if delta.receivable_minor != 0 || delta.unapplied_minor != 0 => {
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .key(keys::PK, s(keys::customer_pk(invoice.customer)))
+                    .key(keys::SK, s(keys::CUSTOMER_BALANCE_SK))
+                    .update_expression("ADD receivable_minor :r, unapplied_minor :u")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":r", n(delta.receivable_minor))
+                    .expression_attribute_values(":u", n(delta.unapplied_minor));
+                writes.push(TransactWriteItem::builder().update(built(update.build())?).build());
+            }
+            _ if change.expected_version.is_none() => {
+                // A new invoice needs its customer to exist at commit time.
+                let check = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .key(keys::PK, s(keys::customer_pk(invoice.customer)))
+                    .key(keys::SK, s(keys::CUSTOMER_BALANCE_SK))
+                    .condition_expression("attribute_exists(pk)");
+                writes.push(TransactWriteItem::builder().condition_check(built(check.build())?).build());
+            }
+            _ => {}
+        }
+
+        for message in &change.outbox {
+            writes.push(outbox_put(&self.table, message, now)?);
+        }
+        for item in &change.timeline {
+            writes.push(self.timeline_put(invoice.id, item)?);
+        }
+
+        let out = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(from_transact)?;
+        let units: f64 = out.consumed_capacity().iter().filter_map(|c| c.capacity_units()).sum();
+        tracing::debug!(invoice = %invoice.id, write_units = units, "invoice change committed");
+        Ok(())
+    }
+}
+
+impl TimelineRead for DynamoStore {
+    async fn timeline(&self, invoice: InvoiceId) -> Result<Vec<TimelineItem>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<std::collections::HashMap<String, AttributeValue>> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :tl)")
+                .expression_attribute_values(":pk", s(keys::invoice_pk(invoice)))
+                .expression_attribute_values(":tl", s(keys::TIMELINE_PREFIX))
+                .set_exclusive_start_key(start.take())
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(from_sdk)?;
+            for item in out.items() {
+                items.push(from_data(item)?);
+            }
+            match out.last_evaluated_key() {
+                Some(k) => start = Some(k.clone()),
+                None => break,
+            }
+        }
+        Ok(items)
+    }
+}

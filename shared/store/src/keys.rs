@@ -1,0 +1,59 @@
+//! Key shapes of the single table (docs/data-model.md is the reference).
+
+use o2c_domain::ids::{CustomerId, EventId, InvoiceId};
+use o2c_domain::invoice_number::InvoiceNumber;
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+pub const GSI1PK: &str = "gsi1pk";
+pub const GSI1SK: &str = "gsi1sk";
+
+/// Shards of the time-ordered list indexes, so one busy day never lands
+/// on one partition key.
+pub const LIST_SHARDS: u32 = 8;
+
+pub fn customer_pk(id: CustomerId) -> String {
+    format!("CUS#{id}")
+}
+pub const CUSTOMER_PROFILE_SK: &str = "PROFILE";
+pub const CUSTOMER_BALANCE_SK: &str = "BALANCE";
+
+pub fn invoice_pk(id: InvoiceId) -> String {
+    format!("INV#{id}")
+}
+pub const INVOICE_SK: &str = "INVOICE";
+
+pub fn timeline_sk(sort_key: &str) -> String {
+    format!("TL#{sort_key}")
+}
+pub const TIMELINE_PREFIX: &str = "TL#";
+
+pub fn number_counter_pk(year: i32) -> String {
+    format!("COUNTER#INVOICE_NUMBER#{year}")
+}
+pub const COUNTER_SK: &str = "COUNTER";
+
+pub fn number_sentinel_pk(number: InvoiceNumber) -> String {
+    format!("INVNO#{number}")
+}
+pub const NUMBER_SENTINEL_SK: &str = "INVOICE_NUMBER";
+
+pub fn outbox_pk(id: EventId) -> String {
+    format!("OUTBOX#{id}")
+}
+pub const OUTBOX_SK: &str = "MESSAGE";
+
+/// List-index partition for an entity id: `<prefix>#<shard>`, the shard
+/// taken from the ULID's random bits so writes spread evenly.
+pub fn list_shard(prefix: &str, id: ulid::Ulid) -> String {
+    let random = u128::from(id) & ((1u128 << 80) - 1);
+    format!("{prefix}#{}", random % u128::from(LIST_SHARDS))
+}
+
+pub fn customers_list_pk(id: CustomerId) -> String {
+    list_shard("CUSTOMERS", id.ulid())
+}
+
+pub fn invoices_of_customer_pk(customer: CustomerId) -> String {
+    format!("CUS#{customer}#INVOICES")
+}
