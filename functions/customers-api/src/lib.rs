@@ -55,7 +55,7 @@ impl<S: CustomerCreate + CustomerRead> Handler<S> {
         }
     }
 
-    fn context(&self, req: &ApiRequest) -> Context<'_> {
-        Context { clock: self.clock.as_ref(), company_time_zone: self.settings.company_time_zone, correlation_id: Some(req.correlation_id.clone()) }
+    fn context(&self, req: &ApiRequest) -> Context {
+        Context::new(self.clock.as_ref(), self.settings.company_time_zone, Some(req.correlation_id.clone()))
     }
 }

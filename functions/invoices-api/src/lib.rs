@@ -72,8 +72,8 @@ impl<S: CustomerRead + InvoiceRead + InvoiceWrite + InvoiceNumbering + TimelineR
         }
     }
 
-    fn context(&self, req: &ApiRequest) -> Context<'_> {
-        Context { clock: self.clock.as_ref(), company_time_zone: self.settings.company_time_zone, correlation_id: Some(req.correlation_id.clone()) }
+    fn context(&self, req: &ApiRequest) -> Context {
+        Context::new(self.clock.as_ref(), self.settings.company_time_zone, Some(req.correlation_id.clone()))
     }
 }
 

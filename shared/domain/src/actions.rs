@@ -33,17 +33,32 @@ pub enum ActionError {
     Store(#[from] StoreError),
 }
 
-/// What every command needs besides its ports.
-pub struct Context<'a> {
-    pub clock: &'a dyn Clock,
+/// What every command needs besides its ports. The clock is read once:
+/// one command sees one instant (a finalize at midnight on 31 December
+/// cannot take a number of one year and a timestamp of the next).
+pub struct Context {
+    now: DateTime<Utc>,
     /// Decides default issue dates and the numbering year's boundary.
     pub company_time_zone: TimeZone,
     pub correlation_id: Option<String>,
+    /// Monotonic within the command, so events written together keep
+    /// their order in the timeline even at the same instant.
+    ids: std::sync::Mutex<ulid::Generator>,
 }
 
-impl Context<'_> {
+impl Context {
+    pub fn new(clock: &dyn Clock, company_time_zone: TimeZone, correlation_id: Option<String>) -> Self {
+        Self { now: clock.now(), company_time_zone, correlation_id, ids: std::sync::Mutex::new(ulid::Generator::new()) }
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
+        self.now
+    }
+
+    fn next_event_id(&self) -> EventId {
+        let mut g = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        let ulid = g.generate_from_datetime(std::time::SystemTime::from(self.now)).unwrap_or_else(|_| Ulid::new());
+        EventId::from_ulid(ulid)
     }
 
     /// Today in the company's time zone.
@@ -53,7 +68,7 @@ impl Context<'_> {
 
     fn event(&self, event_type: EventType, kind: AggregateKind, id: String, version: u64, payload: serde_json::Value) -> DomainEvent {
         DomainEvent {
-            id: EventId::from_ulid(Ulid::new()),
+            id: self.next_event_id(),
             event_type,
             occurred_at: self.now(),
             aggregate: AggregateRef { kind, id },
@@ -64,13 +79,13 @@ impl Context<'_> {
     }
 }
 
-pub async fn create_customer<S: CustomerCreate>(store: &S, ctx: &Context<'_>, customer: Customer) -> Result<Customer, ActionError> {
+pub async fn create_customer<S: CustomerCreate>(store: &S, ctx: &Context, customer: Customer) -> Result<Customer, ActionError> {
     let event = ctx.event(EventType::CustomerCreated, AggregateKind::Customer, customer.id.to_string(), 1, json!({ "customer": customer.id }));
     store.create_customer(&customer, vec![OutboxMessage::new(event, &[Destination::EventBus])]).await?;
     Ok(customer)
 }
 
-pub async fn create_invoice<S: CustomerRead + InvoiceWrite>(store: &S, ctx: &Context<'_>, id: InvoiceId, customer: crate::ids::CustomerId, request: DraftRequest) -> Result<Versioned<Invoice>, ActionError> {
+pub async fn create_invoice<S: CustomerRead + InvoiceWrite>(store: &S, ctx: &Context, id: InvoiceId, customer: crate::ids::CustomerId, request: DraftRequest) -> Result<Versioned<Invoice>, ActionError> {
     let customer = store.customer(customer).await?.ok_or(ActionError::NotFound("customer"))?;
     let invoice = Invoice::draft(id, &customer, request, ctx.now())?;
     let event = ctx.event(EventType::InvoiceCreated, AggregateKind::Invoice, id.to_string(), 1, json!({ "invoice": id, "customer": customer.id, "total": invoice.totals.total.to_string(), "currency": invoice.currency }));
@@ -91,7 +106,7 @@ pub async fn create_invoice<S: CustomerRead + InvoiceWrite>(store: &S, ctx: &Con
 /// Draft -> open: takes the next gapless number of the issue year in the
 /// same transaction as the status change, the customer's receivable, the
 /// outbox messages (domain event + delivery request) and the timeline.
-pub async fn finalize_invoice<S: InvoiceRead + InvoiceWrite + InvoiceNumbering>(store: &S, ctx: &Context<'_>, id: InvoiceId) -> Result<Versioned<Invoice>, ActionError> {
+pub async fn finalize_invoice<S: InvoiceRead + InvoiceWrite + InvoiceNumbering>(store: &S, ctx: &Context, id: InvoiceId) -> Result<Versioned<Invoice>, ActionError> {
     for _ in 0..MAX_ATTEMPTS {
         let current = store.invoice(id).await?.ok_or(ActionError::NotFound("invoice"))?;
         let mut invoice = current.value;

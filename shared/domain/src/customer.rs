@@ -291,6 +291,8 @@ pub struct Customer {
     pub tax_id: Option<BoundedText<64>>,
     pub credit_limit: Option<Money>,
     pub external_id: Option<ShortText>,
+    /// Empty maps are not stored: DynamoDB Local's stream cannot encode them.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     /// Open receivable: what this customer owes on open invoices.
     pub balance: Money,

@@ -11,9 +11,15 @@ use crate::invoice_status::{InvoiceStatus, TransitionError, Trigger};
 use crate::money::{line_amount, Currency, Money, MoneyError, Quantity, TaxRate, UnitAmount};
 use crate::text::BoundedText;
 
-/// Lines per invoice. Bounded so the invoice item stays far below
-/// DynamoDB's 400 KB (see docs/data-model.md for the arithmetic).
+/// Lines per invoice: what a person can read on a PDF, and a bound on the
+/// stored item (see docs/data-model.md).
 pub const MAX_LINES: usize = 250;
+
+/// Encoded size an invoice may reach. Characters are bounded field by
+/// field, but DynamoDB counts bytes (a CJK character is 3): this budget
+/// keeps the item, with its keys and attribute names, below the 400 KB
+/// item limit for any mix of scripts.
+pub const MAX_ENCODED_BYTES: usize = 300_000;
 
 pub type LineDescription = BoundedText<500>;
 pub type Memo = BoundedText<2000>;
@@ -105,6 +111,8 @@ pub enum InvoiceError {
     NumberYearMismatch { number: i32, issue: i32 },
     #[error("only drafts can be edited")]
     NotADraft,
+    #[error("the invoice is too large to store ({bytes} bytes encoded, at most {MAX_ENCODED_BYTES}); use fewer or shorter lines")]
+    TooLarge { bytes: usize },
 }
 
 /// What a caller asks for when creating (or replacing) a draft.
@@ -140,6 +148,8 @@ pub struct Invoice {
     pub net_days: u16,
     pub memo: Option<Memo>,
     pub po_number: Option<PoNumber>,
+    /// Empty maps are not stored: DynamoDB Local's stream cannot encode them.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     pub disputed: bool,
     pub created_at: DateTime<Utc>,
@@ -208,7 +218,17 @@ impl Invoice {
         self.memo = request.memo;
         self.po_number = request.po_number;
         self.metadata = request.metadata;
+        let bytes = self.encoded_size();
+        if bytes > MAX_ENCODED_BYTES {
+            return Err(InvoiceError::TooLarge { bytes });
+        }
         Ok(())
+    }
+
+    /// Bytes of the invoice as stored (JSON is a close upper estimate of
+    /// DynamoDB's item size for the same attribute names and strings).
+    pub fn encoded_size(&self) -> usize {
+        serde_json::to_vec(self).map(|v| v.len()).unwrap_or(usize::MAX)
     }
 
     /// `total - amount_paid - amount_credited`; never negative because
@@ -381,6 +401,19 @@ mod tests {
         assert_eq!(inv.numbering_year(date("2026-01-01")), 2025);
         assert!(inv.finalize(InvoiceNumber::new(2026, 1).unwrap(), date("2026-01-01"), Utc::now()).is_err());
         assert_eq!(inv.status, InvoiceStatus::Draft);
+    }
+
+    #[test]
+    fn an_invoice_too_large_to_store_is_refused_whatever_its_script() {
+        let c = customer("JPY");
+        let wide = "請".repeat(500);
+        let lines = (0..MAX_LINES)
+            .map(|_| LineInput { description: BoundedText::parse(&wide).unwrap(), ..line("1", "1", "10") })
+            .collect();
+        let r = Invoice::draft(InvoiceId::from_ulid(ulid::Ulid::new()), &c, request(lines), Utc::now());
+        assert!(matches!(r, Err(InvoiceError::TooLarge { .. })));
+        let ascii = (0..MAX_LINES).map(|_| LineInput { description: BoundedText::parse(&"a".repeat(500)).unwrap(), ..line("1", "1", "10") }).collect();
+        assert!(Invoice::draft(InvoiceId::from_ulid(ulid::Ulid::new()), &c, request(ascii), Utc::now()).is_ok());
     }
 
     fn any_line() -> impl Strategy<Value = LineInput> {

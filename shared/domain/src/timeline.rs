@@ -31,8 +31,8 @@ impl TimelineItem {
     }
 }
 
-/// Sorting key: time first, then id, so items written in one transaction
-/// keep their order.
+/// Sorting key: time first, then id. Ids come from a monotonic generator
+/// per command, so items written in one transaction keep their order.
 pub fn timeline_sort_key(at: DateTime<Utc>, id: EventId) -> String {
     format!("{}#{}", at.format("%Y-%m-%dT%H:%M:%S%.6fZ"), id)
 }

@@ -11,7 +11,7 @@ use o2c_domain::ports::{CustomerCreate, CustomerRead, StoreError};
 
 use crate::error::{from_sdk, from_transact};
 use crate::keys;
-use crate::outbox::outbox_put;
+use crate::outbox::{outbox_put, request_token};
 use crate::record::{from_data, n, read_i64, s, to_data, Item};
 use crate::DynamoStore;
 
@@ -45,9 +45,9 @@ impl CustomerCreate for DynamoStore {
 
         let mut writes = vec![put(&self.table, profile)?, put(&self.table, balance)?];
         for m in &outbox {
-            writes.push(outbox_put(&self.table, m, customer.created_at)?);
+            writes.push(outbox_put(&self.table, m)?);
         }
-        self.client.transact_write_items().set_transact_items(Some(writes)).send().await.map_err(from_transact)?;
+        self.client.transact_write_items().set_transact_items(Some(writes)).set_client_request_token(request_token(&outbox)).send().await.map_err(from_transact)?;
         Ok(())
     }
 }

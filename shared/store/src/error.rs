@@ -15,7 +15,8 @@ where
             let code = service.err().code().unwrap_or("");
             match code {
                 "ConditionalCheckFailedException" | "TransactionConflictException" => StoreError::Conflict,
-                "ResourceNotFoundException" | "ValidationException" | "SerializationException" => {
+                // Configuration or programming faults: retrying cannot help.
+                "ResourceNotFoundException" | "ValidationException" | "SerializationException" | "AccessDeniedException" | "UnrecognizedClientException" | "ItemCollectionSizeLimitExceededException" => {
                     StoreError::Corrupt(format!("{code}: {}", service.err().message().unwrap_or("")))
                 }
                 _ => StoreError::Unavailable(code.to_owned()),
@@ -37,6 +38,9 @@ pub(crate) fn from_transact(err: SdkError<TransactWriteItemsError, aws_sdk_dynam
             let codes: Vec<&str> = cancel.cancellation_reasons().iter().filter_map(|r| r.code()).collect();
             if codes.iter().any(|c| *c == "ConditionalCheckFailed" || *c == "TransactionConflict") {
                 return StoreError::Conflict;
+            }
+            if codes.iter().any(|c| *c == "ValidationError" || *c == "ItemCollectionSizeLimitExceeded") {
+                return StoreError::Corrupt(format!("transaction refused: {}", codes.join(",")));
             }
             return StoreError::Unavailable(format!("transaction cancelled: {}", codes.join(",")));
         }

@@ -9,7 +9,7 @@ use o2c_domain::timeline::{timeline_sort_key, TimelineItem};
 
 use crate::error::{from_sdk, from_transact};
 use crate::keys;
-use crate::outbox::outbox_put;
+use crate::outbox::{outbox_put, request_token};
 use crate::record::{from_data, n, read_u64, s, to_data, Item};
 use crate::DynamoStore;
 
@@ -87,7 +87,6 @@ impl InvoiceNumbering for DynamoStore {
 impl InvoiceWrite for DynamoStore {
     async fn commit_invoice(&self, change: InvoiceChange<'_>) -> Result<(), StoreError> {
         let invoice = change.invoice;
-        let now = invoice.finalized_at.unwrap_or(invoice.created_at);
         let mut writes = vec![self.invoice_put(invoice, change.expected_version)?];
 
         if let Some(number) = change.claims_number {
@@ -142,7 +141,7 @@ impl InvoiceWrite for DynamoStore {
         }
 
         for message in &change.outbox {
-            writes.push(outbox_put(&self.table, message, now)?);
+            writes.push(outbox_put(&self.table, message)?);
         }
         for item in &change.timeline {
             writes.push(self.timeline_put(invoice.id, item)?);
@@ -152,6 +151,7 @@ impl InvoiceWrite for DynamoStore {
             .client
             .transact_write_items()
             .set_transact_items(Some(writes))
+            .set_client_request_token(request_token(&change.outbox))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await

@@ -3,7 +3,7 @@
 //! once the relay has had ample time (the stream keeps records 24 h).
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use o2c_domain::outbox::OutboxMessage;
 use o2c_domain::ports::StoreError;
 
@@ -12,13 +12,13 @@ use crate::record::{n, s, to_data, Item};
 
 pub const OUTBOX_RETENTION_DAYS: i64 = 7;
 
-pub(crate) fn outbox_put(table: &str, message: &OutboxMessage, now: DateTime<Utc>) -> Result<TransactWriteItem, StoreError> {
+pub(crate) fn outbox_put(table: &str, message: &OutboxMessage) -> Result<TransactWriteItem, StoreError> {
     let mut item = Item::new();
     item.insert(keys::PK.into(), s(keys::outbox_pk(message.event.id)));
     item.insert(keys::SK.into(), s(keys::OUTBOX_SK));
     item.insert("entity".into(), s("outbox_message"));
     item.insert("event_type".into(), s(message.event.event_type.as_str()));
-    item.insert("expires_at".into(), n((now + Duration::days(OUTBOX_RETENTION_DAYS)).timestamp()));
+    item.insert("expires_at".into(), n((message.event.occurred_at + Duration::days(OUTBOX_RETENTION_DAYS)).timestamp()));
     item.insert("data".into(), to_data(message)?);
     let put = Put::builder()
         .table_name(table)
@@ -27,4 +27,12 @@ pub(crate) fn outbox_put(table: &str, message: &OutboxMessage, now: DateTime<Utc
         .build()
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// The token that makes a transaction safe to resend: the SDK retries a
+/// request whose response was lost with the same token, and DynamoDB
+/// answers success instead of failing the retry's own conditions. Each
+/// change carries fresh event ids, so the first one names the change.
+pub(crate) fn request_token(outbox: &[OutboxMessage]) -> Option<String> {
+    outbox.first().map(|m| m.event.id.ulid().to_string())
 }

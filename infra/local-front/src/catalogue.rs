@@ -1,0 +1,84 @@
+//! Every Lambda handler of o2c, linked in-process, by the logical id the
+//! template gives its function. A function in the template but not here
+//! (or the other way round) fails `tests/template_parity.rs`.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::event::dynamodb::Event as DynamoDbEvent;
+use aws_lambda_events::event::streams::DynamoDbEventResponse;
+use o2c_api::settings::Settings;
+use o2c_domain::clock::SystemClock;
+use o2c_messaging::Publisher;
+use o2c_store::DynamoStore;
+
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+pub type ApiFn = Arc<dyn Fn(ApiGatewayV2httpRequest) -> BoxFuture<ApiGatewayV2httpResponse> + Send + Sync>;
+pub type StreamFn = Arc<dyn Fn(DynamoDbEvent) -> BoxFuture<DynamoDbEventResponse> + Send + Sync>;
+
+/// What kind of events a function takes, and for API functions the routes
+/// its handler serves (`"POST /v1/invoices"`).
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Api { routes: &'static [&'static str] },
+    DynamoDbStream,
+}
+
+pub struct Entry {
+    pub logical_id: &'static str,
+    pub kind: Kind,
+}
+
+pub const CATALOGUE: &[Entry] = &[
+    Entry { logical_id: "CustomersApiFunction", kind: Kind::Api { routes: o2c_fn_customers_api::ROUTES } },
+    Entry { logical_id: "InvoicesApiFunction", kind: Kind::Api { routes: o2c_fn_invoices_api::ROUTES } },
+    Entry { logical_id: "OutboxRelayFunction", kind: Kind::DynamoDbStream },
+];
+
+#[derive(Clone)]
+pub enum Handler {
+    Api(ApiFn),
+    Stream(StreamFn),
+}
+
+/// Wires each handler with the same adapters its `main.rs` uses.
+pub fn build(aws: &aws_config::SdkConfig, settings: &Settings) -> BTreeMap<&'static str, Handler> {
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), settings.table_name.clone());
+    let mut out = BTreeMap::new();
+    for entry in CATALOGUE {
+        let handler = match entry.logical_id {
+            "CustomersApiFunction" => {
+                let h = Arc::new(o2c_fn_customers_api::Handler::new(store.clone(), settings.clone(), Arc::new(SystemClock)));
+                Handler::Api(Arc::new(move |e| {
+                    let h = h.clone();
+                    Box::pin(async move { h.handle(e).await })
+                }))
+            }
+            "InvoicesApiFunction" => {
+                let h = Arc::new(o2c_fn_invoices_api::Handler::new(store.clone(), settings.clone(), Arc::new(SystemClock)));
+                Handler::Api(Arc::new(move |e| {
+                    let h = h.clone();
+                    Box::pin(async move { h.handle(e).await })
+                }))
+            }
+            "OutboxRelayFunction" => {
+                let relay = Arc::new(o2c_fn_outbox_relay::Relay::new(Publisher {
+                    sqs: aws_sdk_sqs::Client::new(aws),
+                    events: aws_sdk_eventbridge::Client::new(aws),
+                    event_bus_name: settings.event_bus_name.clone(),
+                    delivery_queue_url: settings.delivery_queue_url.clone(),
+                }));
+                Handler::Stream(Arc::new(move |e| {
+                    let r = relay.clone();
+                    Box::pin(async move { r.handle(e).await })
+                }))
+            }
+            other => unreachable!("catalogue entry {other} has no wiring"),
+        };
+        out.insert(entry.logical_id, handler);
+    }
+    out
+}

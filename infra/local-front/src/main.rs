@@ -1,0 +1,118 @@
+//! `o2c-local`: the whole o2c system on one machine, in front of DynamoDB
+//! Local and moto. Started by `make dev` / `make test` (infra/local/stack.sh).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hyper_util::rt::TokioIo;
+use o2c_api::auth::sha256_hex;
+use o2c_api::settings::Settings;
+use o2c_local_front::catalogue::{self, Handler};
+use o2c_local_front::clock::ScheduleClock;
+use o2c_local_front::gateway::Front;
+use o2c_local_front::resources;
+use o2c_local_front::streams::{Activity, StreamMapping};
+use o2c_local_front::template::{EventSource, Template};
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    // Point the SDK at the emulators through the standard variables, so
+    // handler code stays free of endpoint logic. Done before any thread
+    // exists.
+    let ddb_port = env_or("O2C_DYNAMODB_PORT", "8000");
+    let moto_port = env_or("O2C_MOTO_PORT", "5000");
+    for (k, v) in [
+        ("AWS_ENDPOINT_URL_DYNAMODB", format!("http://127.0.0.1:{ddb_port}")),
+        ("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", format!("http://127.0.0.1:{ddb_port}")),
+        ("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{moto_port}")),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+    ] {
+        if std::env::var(k).is_err() {
+            std::env::set_var(k, v);
+        }
+    }
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let root = PathBuf::from(env_or("O2C_REPO_ROOT", env!("CARGO_MANIFEST_DIR").trim_end_matches("/infra/local-front")));
+    let template = Template::load(&root.join("template.yaml"))?;
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+
+    let from_email = env_or("O2C_FROM_EMAIL", "billing@example.com");
+    let local = resources::create_all(&aws, &template, &from_email).await?;
+
+    let dev_key = env_or("O2C_DEV_API_KEY", "sk_local_dev");
+    let mut overrides = BTreeMap::new();
+    overrides.insert("O2C_API_KEYS".to_owned(), format!("{}:invoices:write invoices:read payments:write reports:read admin", sha256_hex(&dev_key)));
+    overrides.insert("O2C_COMPANY_TIME_ZONE".to_owned(), env_or("O2C_COMPANY_TIME_ZONE", "UTC"));
+    overrides.insert("O2C_FROM_EMAIL".to_owned(), from_email);
+    let env = resources::resolve_environment(&template, &local, &overrides);
+    let get = |k: &str| env.get(k).cloned().ok_or_else(|| format!("template sets no {k}"));
+    let settings = Settings {
+        table_name: get("O2C_TABLE_NAME")?,
+        event_bus_name: get("O2C_EVENT_BUS_NAME")?,
+        delivery_queue_url: get("O2C_DELIVERY_QUEUE_URL")?,
+        company_time_zone: o2c_domain::customer::TimeZone::parse(&get("O2C_COMPANY_TIME_ZONE")?).map_err(|e| e.to_string())?,
+        api_keys: get("O2C_API_KEYS")?,
+    };
+    let handlers = catalogue::build(&aws, &settings);
+
+    let mut activity = Activity::default();
+    for f in template.functions.values() {
+        for e in &f.events {
+            match e {
+                EventSource::HttpApi { .. } => {}
+                EventSource::DynamoDbStream(source) => {
+                    let Some(Handler::Stream(handler)) = handlers.get(f.logical_id.as_str()) else {
+                        return Err(format!("{} takes a stream but has no stream handler", f.logical_id).into());
+                    };
+                    let mapping = StreamMapping {
+                        source: source.clone(),
+                        table_name: local.table_names.get(&source.table).cloned().ok_or_else(|| format!("no table {}", source.table))?,
+                        handler: handler.clone(),
+                        on_failure_queue_url: source.on_failure_queue.as_ref().and_then(|q| local.queue_urls.get(q)).cloned(),
+                        streams: aws_sdk_dynamodbstreams::Client::new(&aws),
+                        ddb: aws_sdk_dynamodb::Client::new(&aws),
+                        sqs: aws_sdk_sqs::Client::new(&aws),
+                        idle_rounds: activity.track(),
+                        positions: Default::default(),
+                    };
+                    tokio::spawn(mapping.run());
+                }
+                EventSource::Other { name, kind } => {
+                    return Err(format!("{}: event {name} of type {kind} is not emulated by the local front", f.logical_id).into());
+                }
+            }
+        }
+    }
+
+    let ddb = aws_sdk_dynamodb::Client::new(&aws);
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let health: Arc<dyn Fn() -> catalogue::BoxFuture<bool> + Send + Sync> = Arc::new(move || {
+        let (ddb, sqs) = (ddb.clone(), sqs.clone());
+        Box::pin(async move { ddb.list_tables().limit(1).send().await.is_ok() && sqs.list_queues().send().await.is_ok() })
+    });
+    let front = Arc::new(Front::new(&template.http_routes(), &handlers, Arc::new(ScheduleClock::default()), Arc::new(activity), health)?);
+
+    let port = env_or("O2C_PORT", "3000");
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    tracing::info!(port = port.as_str(), table = settings.table_name.as_str(), "o2c local stack serving");
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let front = front.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| front.clone().handle(req));
+            if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+                tracing::debug!(error = %e, "connection ended");
+            }
+        });
+    }
+}
