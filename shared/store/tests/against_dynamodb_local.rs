@@ -1,0 +1,159 @@
+//! The store's promises, checked against DynamoDB Local (the table the
+//! local stack created from template.yaml).
+
+use chrono::{NaiveDate, Utc};
+use o2c_domain::actions::{self, Context};
+use o2c_domain::clock::SystemClock;
+use o2c_domain::customer::{Customer, EmailStatus, Locale, Metadata, PaymentTerms, TimeZone};
+use o2c_domain::event::{AggregateKind, AggregateRef, DomainEvent, EventType};
+use o2c_domain::ids::{CustomerId, EventId, InvoiceId};
+use o2c_domain::invoice::{DraftRequest, Invoice, LineInput};
+use o2c_domain::invoice_number::InvoiceNumber;
+use o2c_domain::money::{Currency, Money, Quantity, TaxRate, UnitAmount};
+use o2c_domain::outbox::{Destination, OutboxMessage};
+use o2c_domain::ports::{CustomerCreate, CustomerRead, InvoiceChange, InvoiceNumbering, InvoiceRead, InvoiceWrite, StoreError, TimelineRead};
+use o2c_domain::text::{BoundedText, Email};
+use o2c_store::DynamoStore;
+use ulid::Ulid;
+
+async fn store() -> DynamoStore {
+    let aws = o2c_e2e::local_aws().await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&aws).endpoint_url(o2c_e2e::dynamodb_endpoint()).build();
+    DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), o2c_e2e::table_name())
+}
+
+fn customer() -> Customer {
+    let eur = Currency::parse("EUR").expect("EUR");
+    Customer {
+        id: CustomerId::from_ulid(Ulid::new()),
+        name: BoundedText::parse("Store Test AG").expect("name"),
+        email: Email::parse("ap@store.example").expect("email"),
+        cc: vec![],
+        currency: eur,
+        payment_terms: PaymentTerms::default(),
+        locale: Locale::default(),
+        time_zone: TimeZone::default(),
+        billing_address: None,
+        tax_id: None,
+        credit_limit: None,
+        external_id: None,
+        metadata: Metadata::new(),
+        balance: Money::zero(eur),
+        credit_balance: Money::zero(eur),
+        credit_hold: false,
+        email_status: EmailStatus::Ok,
+        created_at: Utc::now(),
+    }
+}
+
+fn draft_request(year: i32) -> DraftRequest {
+    DraftRequest {
+        currency: None,
+        lines: vec![LineInput {
+            description: BoundedText::parse("Line").expect("text"),
+            quantity: Quantity::parse("2").expect("q"),
+            unit_amount: UnitAmount::parse("10.50").expect("u"),
+            tax_rate: TaxRate::parse("19").expect("r"),
+        }],
+        issue_date: NaiveDate::from_ymd_opt(year, 6, 1),
+        due_date: None,
+        memo: None,
+        po_number: None,
+        metadata: Metadata::new(),
+    }
+}
+
+fn message(invoice: InvoiceId) -> OutboxMessage {
+    let event = DomainEvent {
+        id: EventId::from_ulid(Ulid::new()),
+        event_type: EventType::InvoiceFinalized,
+        occurred_at: Utc::now(),
+        aggregate: AggregateRef { kind: AggregateKind::Invoice, id: invoice.to_string() },
+        aggregate_version: 2,
+        correlation_id: None,
+        payload: serde_json::json!({"test": true}),
+    };
+    OutboxMessage::new(event, &[Destination::EventBus])
+}
+
+fn private_year() -> i32 {
+    5000 + (Ulid::new().random() % 4000) as i32
+}
+
+fn ctx() -> Context {
+    Context::new(&SystemClock, TimeZone::default(), None)
+}
+
+#[tokio::test]
+async fn a_customer_reads_back_with_its_balances() {
+    let s = store().await;
+    let c = customer();
+    s.create_customer(&c, vec![]).await.expect("created");
+    let back = s.customer(c.id).await.expect("read").expect("exists");
+    assert_eq!(back, c);
+    assert_eq!(s.create_customer(&c, vec![]).await, Err(StoreError::Conflict), "ids are create-only");
+}
+
+#[tokio::test]
+async fn a_stale_version_cannot_overwrite_an_invoice() {
+    let s = store().await;
+    let c = customer();
+    s.create_customer(&c, vec![]).await.expect("customer");
+    let id = InvoiceId::from_ulid(Ulid::new());
+    let created = actions::create_invoice(&s, &ctx(), id, c.id, draft_request(private_year())).await.expect("draft");
+    let finalized = actions::finalize_invoice(&s, &ctx(), id).await.expect("finalized");
+    assert_eq!(finalized.version, created.version + 1);
+
+    // A writer still holding version 1 must not win.
+    let mut stale = created.value.clone();
+    stale.memo = Some(BoundedText::parse("late edit").expect("memo"));
+    let change = InvoiceChange { invoice: &stale, expected_version: Some(created.version), claims_number: None, balance_change: None, outbox: vec![message(id)], timeline: vec![] };
+    assert_eq!(s.commit_invoice(change).await, Err(StoreError::Conflict));
+    let now = s.invoice(id).await.expect("read").expect("exists");
+    assert_eq!(now.value, finalized.value);
+}
+
+#[tokio::test]
+async fn two_changes_claiming_one_number_cannot_both_commit_and_the_loser_writes_nothing() {
+    let s = store().await;
+    let c = customer();
+    s.create_customer(&c, vec![]).await.expect("customer");
+    let year = private_year();
+    let a = actions::create_invoice(&s, &ctx(), InvoiceId::from_ulid(Ulid::new()), c.id, draft_request(year)).await.expect("a");
+    let b = actions::create_invoice(&s, &ctx(), InvoiceId::from_ulid(Ulid::new()), c.id, draft_request(year)).await.expect("b");
+    let seq = s.next_sequence(year).await.expect("counter");
+    assert_eq!(seq, 1);
+    let number = InvoiceNumber::new(year, seq).expect("number");
+
+    let today = NaiveDate::from_ymd_opt(year, 6, 1).expect("date");
+    let mut fa: Invoice = a.value.clone();
+    fa.finalize(number, today, Utc::now()).expect("a finalizes");
+    let mut fb: Invoice = b.value.clone();
+    fb.finalize(number, today, Utc::now()).expect("b finalizes");
+
+    fn commit(inv: &Invoice, version: u64, number: InvoiceNumber) -> InvoiceChange<'_> {
+        InvoiceChange { invoice: inv, expected_version: Some(version), claims_number: Some(number), balance_change: None, outbox: vec![message(inv.id)], timeline: vec![] }
+    }
+    let (ra, rb) = tokio::join!(s.commit_invoice(commit(&fa, a.version, number)), s.commit_invoice(commit(&fb, b.version, number)));
+    assert!(ra.is_ok() ^ rb.is_ok(), "exactly one claim wins: {ra:?} {rb:?}");
+    let (winner, loser) = if ra.is_ok() { (fa.id, fb.id) } else { (fb.id, fa.id) };
+    assert_eq!(s.invoice(winner).await.expect("read").expect("exists").value.number, Some(number));
+    let l = s.invoice(loser).await.expect("read").expect("exists");
+    assert_eq!(l.value.number, None, "the losing transaction left its invoice a draft");
+    assert_eq!(l.version, 1);
+    assert!(s.timeline(loser).await.expect("timeline").iter().all(|t| t.item_type != "invoice.finalized"));
+    assert_eq!(s.next_sequence(year).await.expect("counter"), 2, "the counter moved once");
+}
+
+#[tokio::test]
+async fn finalizing_moves_the_customers_receivable_in_the_same_transaction() {
+    let s = store().await;
+    let c = customer();
+    s.create_customer(&c, vec![]).await.expect("customer");
+    let id = InvoiceId::from_ulid(Ulid::new());
+    actions::create_invoice(&s, &ctx(), id, c.id, draft_request(private_year())).await.expect("draft");
+    let f = actions::finalize_invoice(&s, &ctx(), id).await.expect("finalized");
+    let back = s.customer(c.id).await.expect("read").expect("exists");
+    assert_eq!(back.balance, f.value.amount_due());
+    assert_eq!(back.balance.to_string(), "24.99");
+}

@@ -1,0 +1,158 @@
+use std::time::Duration;
+
+use o2c_e2e::{local_aws, wait_for_message, Api};
+use serde_json::{json, Value};
+
+async fn draft(api: &Api, customer: &str, extra: Value) -> Value {
+    let mut body = json!({
+        "customer": customer,
+        "lines": [
+            {"description": "Consulting, November", "quantity": "12.5", "unit_amount": "120", "tax_rate": "19"},
+            {"description": "Travel", "quantity": "1", "unit_amount": "84.30", "tax_rate": "7"},
+            {"description": "Book", "quantity": "3", "unit_amount": "9.99", "tax_rate": "7"}
+        ]
+    });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let a = api.post("/v1/invoices", body).await;
+    assert_eq!(a.status, 201, "{:?}", a.body);
+    a.body
+}
+
+async fn queue_url(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    sqs.get_queue_url().queue_name(format!("o2c-local-{name}")).send().await.expect("the template's queue exists locally").queue_url().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_finalized_invoice_is_stored_numbered_and_its_messages_are_relayed() {
+    let api = Api::new();
+    let aws = local_aws().await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let events = aws_sdk_eventbridge::Client::new(&aws);
+
+    // Subscribe a queue of our own to the bus, as any consumer of o2c's
+    // domain events would.
+    let tap = format!("e2e-tap-{}", ulid::Ulid::new());
+    let tap_url = sqs.create_queue().queue_name(&tap).send().await.expect("tap queue").queue_url().unwrap_or_default().to_owned();
+    let tap_arn = format!("arn:aws:sqs:us-east-1:123456789012:{tap}");
+    events
+        .put_rule()
+        .name(&tap)
+        .event_bus_name("o2c-local")
+        .event_pattern(r#"{"source":["o2c"],"detail-type":["invoice.finalized"]}"#)
+        .send()
+        .await
+        .expect("rule");
+    events
+        .put_targets()
+        .rule(&tap)
+        .event_bus_name("o2c-local")
+        .targets(aws_sdk_eventbridge::types::Target::builder().id("tap").arn(&tap_arn).build().expect("target"))
+        .send()
+        .await
+        .expect("target");
+
+    let customer = api.create_customer("EUR").await;
+    let created = draft(&api, &customer, json!({})).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(created["status"], "draft");
+    assert_eq!(created["number"], Value::Null);
+    // 12.5 x 120 = 1500.00 at 19%; 84.30 + 29.97 = 114.27 at 7%.
+    assert_eq!(created["subtotal"], "1614.27");
+    assert_eq!(created["tax"], "293.00"); // 285.00 + 8.00 (7.9989 rounds half away)
+    assert_eq!(created["total"], "1907.27");
+
+    let finalized = api.post(&format!("/v1/invoices/{id}/finalize"), json!({})).await;
+    assert_eq!(finalized.status, 200, "{:?}", finalized.body);
+    let number = finalized.body["number"].as_str().expect("a number").to_owned();
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert!(number.starts_with(&format!("INV-{year}-")) && number.len() >= 15, "{number}");
+    assert_eq!(finalized.body["status"], "open");
+    assert_eq!(finalized.body["amount_due"], "1907.27");
+    assert!(finalized.body["due_date"].is_string());
+
+    let stored = api.get(&format!("/v1/invoices/{id}")).await;
+    assert_eq!(stored.status, 200);
+    assert_eq!(stored.body, finalized.body, "what GET reads is what finalize answered");
+
+    let timeline = api.get(&format!("/v1/invoices/{id}/events")).await;
+    let types: Vec<&str> = timeline.body["data"].as_array().expect("data").iter().filter_map(|i| i["type"].as_str()).collect();
+    assert_eq!(types, vec!["invoice.created", "invoice.finalized"]);
+
+    let balance = api.get(&format!("/v1/customers/{customer}")).await;
+    assert_eq!(balance.body["balance"], "1907.27", "the open receivable includes the invoice");
+
+    let delivery = wait_for_message(&sqs, &queue_url(&sqs, "DeliveryQueue").await, Duration::from_secs(20), |b| b["type"] == "invoice.finalized" && b["aggregate"]["id"] == id.as_str()).await;
+    let delivery = delivery.expect("the finalize message reached the delivery queue");
+    assert_eq!(delivery["payload"]["number"], number.as_str());
+    assert!(delivery["id"].as_str().is_some_and(|e| e.starts_with("evt_")));
+    assert!(delivery["correlation_id"].is_string(), "the correlation id travels with the message");
+
+    let on_bus = wait_for_message(&sqs, &tap_url, Duration::from_secs(20), |b| b["detail"]["aggregate"]["id"] == id.as_str()).await;
+    let on_bus = on_bus.expect("the domain event reached the event bus");
+    assert_eq!(on_bus["detail-type"], "invoice.finalized");
+    assert_eq!(on_bus["source"], "o2c");
+    assert_eq!(on_bus["detail"]["id"], delivery["id"], "one event, two destinations");
+}
+
+#[tokio::test]
+async fn concurrent_finalizes_take_gapless_unique_numbers() {
+    let api = Api::new();
+    let customer = api.create_customer("USD").await;
+    // A year of our own, so other tests' invoices cannot interleave.
+    let year = 5000 + (ulid::Ulid::new().random() % 4000) as i32;
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        ids.push(draft(&api, &customer, json!({"issue_date": format!("{year}-03-01")})).await["id"].as_str().expect("id").to_owned());
+    }
+    let finalizes = ids.iter().map(|id| {
+        let api = Api::new();
+        let path = format!("/v1/invoices/{id}/finalize");
+        tokio::spawn(async move { api.post(&path, json!({})).await })
+    });
+    let mut sequences = Vec::new();
+    for f in finalizes {
+        let a = f.await.expect("task");
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        let n = a.body["number"].as_str().expect("number").to_owned();
+        assert!(n.starts_with(&format!("INV-{year}-")), "{n}");
+        sequences.push(n.rsplit('-').next().and_then(|s| s.parse::<u64>().ok()).expect("sequence"));
+    }
+    sequences.sort_unstable();
+    assert_eq!(sequences, (1..=8).collect::<Vec<u64>>(), "numbers are unique and leave no gap");
+}
+
+#[tokio::test]
+async fn finalizing_twice_is_a_conflict_and_takes_no_second_number() {
+    let api = Api::new();
+    let customer = api.create_customer("JPY").await;
+    let year = 5000 + (ulid::Ulid::new().random() % 4000) as i32;
+    let id = draft(&api, &customer, json!({"issue_date": format!("{year}-01-15")})).await["id"].as_str().expect("id").to_owned();
+    let first = api.post(&format!("/v1/invoices/{id}/finalize"), json!({})).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body["number"], format!("INV-{year}-000001"));
+    assert_eq!(first.body["total"], "1907", "JPY has no minor unit: 84.30 -> 84, 29.97 -> 30");
+    let again = api.post(&format!("/v1/invoices/{id}/finalize"), json!({})).await;
+    assert_eq!(again.status, 409);
+    assert_eq!(again.body["code"], "invalid_state_transition");
+    let next = draft(&api, &customer, json!({"issue_date": format!("{year}-01-16")})).await["id"].as_str().expect("id").to_owned();
+    let second = api.post(&format!("/v1/invoices/{next}/finalize"), json!({})).await;
+    assert_eq!(second.body["number"], format!("INV-{year}-000002"), "the refused finalize consumed no number");
+}
+
+#[tokio::test]
+async fn a_zero_total_invoice_is_paid_when_finalized() {
+    let api = Api::new();
+    let customer = api.create_customer("BHD").await;
+    let a = api
+        .post("/v1/invoices", json!({"customer": customer, "finalize": true, "lines": [{"description": "Free sample", "quantity": "1", "unit_amount": "0", "tax_rate": "10"}]}))
+        .await;
+    assert_eq!(a.status, 201, "{:?}", a.body);
+    assert_eq!(a.body["status"], "paid");
+    assert_eq!(a.body["total"], "0.000");
+    assert!(a.body["paid_at"].is_string());
+    let timeline = api.get(&format!("/v1/invoices/{}/events", a.body["id"].as_str().unwrap_or_default())).await;
+    let types: Vec<&str> = timeline.body["data"].as_array().expect("data").iter().filter_map(|i| i["type"].as_str()).collect();
+    assert_eq!(types, vec!["invoice.created", "invoice.finalized", "invoice.paid"]);
+}

@@ -1,0 +1,23 @@
+use o2c_e2e::Api;
+use serde_json::json;
+
+#[tokio::test]
+async fn health_answers_once_the_stack_is_ready() {
+    let a = Api::new().send("GET", "/_local/health", None, None).await;
+    assert_eq!(a.status, 200);
+}
+
+#[tokio::test]
+async fn the_schedule_clock_only_moves_forward() {
+    let api = Api::new();
+    let before = api.send("GET", "/_local/time", None, None).await.body["now"].as_str().expect("now").to_owned();
+    let before = chrono::DateTime::parse_from_rfc3339(&before).expect("rfc3339");
+    let ahead = (before + chrono::Duration::days(400)).to_rfc3339();
+    let a = api.send("POST", "/_local/time-travel", Some(&json!({"to": ahead}).to_string()), None).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    assert!(a.body["fired"].is_array());
+    let back = api.send("POST", "/_local/time-travel", Some(&json!({"to": before.to_rfc3339()}).to_string()), None).await;
+    assert_eq!(back.status, 200);
+    let now = api.send("GET", "/_local/time", None, None).await.body["now"].as_str().expect("now").to_owned();
+    assert!(chrono::DateTime::parse_from_rfc3339(&now).expect("rfc3339") >= chrono::DateTime::parse_from_rfc3339(&ahead).expect("rfc3339"));
+}
