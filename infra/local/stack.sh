@@ -66,8 +66,18 @@ start_bg() { # name, command...
   echo $! > "$RUN/$name.pid"
 }
 
+port_free() { # port, what
+  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1"; then
+    log "port $1 ($2) is already in use; stop what runs there or set its O2C_*_PORT"
+    exit 1
+  fi
+}
+
 emulators() {
   stop
+  port_free "$DDB_PORT" "DynamoDB Local"
+  port_free "$MOTO_PORT" "moto"
+  port_free "$PORT" "o2c"
   local jar; jar=$(ddb_jar_dir)
   start_bg dynamodb java -Djava.library.path="$jar/DynamoDBLocal_lib" -jar "$jar/DynamoDBLocal.jar" -inMemory -disableTelemetry -port "$DDB_PORT"
   start_bg moto "$LOCAL/venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"

@@ -21,3 +21,13 @@ async fn the_schedule_clock_only_moves_forward() {
     let now = api.send("GET", "/_local/time", None, None).await.body["now"].as_str().expect("now").to_owned();
     assert!(chrono::DateTime::parse_from_rfc3339(&now).expect("rfc3339") >= chrono::DateTime::parse_from_rfc3339(&ahead).expect("rfc3339"));
 }
+
+#[tokio::test]
+async fn the_sender_address_is_a_verified_ses_identity() {
+    let ses = aws_sdk_sesv2::Client::new(&o2c_e2e::local_aws().await);
+    let from = o2c_e2e::env_or("O2C_FROM_EMAIL", "billing@example.com");
+    let identity = ses.get_email_identity().email_identity(&from).send().await.expect("the sender identity exists");
+    // moto reports verification through VerificationStatus (and accepts a
+    // send from any identity it holds); it never sets VerifiedForSendingStatus.
+    assert_eq!(identity.verification_status(), Some(&aws_sdk_sesv2::types::VerificationStatus::Success), "{from} is verified");
+}
