@@ -162,3 +162,18 @@ async fn a_zero_total_invoice_is_paid_when_finalized() {
     let types: Vec<&str> = timeline.body["data"].as_array().expect("data").iter().filter_map(|i| i["type"].as_str()).collect();
     assert_eq!(types, vec!["invoice.created", "invoice.finalized", "invoice.paid"]);
 }
+
+#[tokio::test]
+async fn creating_with_finalize_numbers_the_invoice_in_the_same_step() {
+    let api = Api::new();
+    let customer = api.create_customer("USD").await;
+    let created = draft(&api, &customer, json!({"finalize": true})).await;
+    assert_eq!(created["status"], "open");
+    assert!(created["number"].as_str().is_some_and(|n| n.starts_with("INV-")));
+    let id = created["id"].as_str().expect("id");
+    let stored = api.get(&format!("/v1/invoices/{id}")).await;
+    assert_eq!(stored.body, created);
+    let timeline = api.get(&format!("/v1/invoices/{id}/events")).await;
+    let types: Vec<&str> = timeline.body["data"].as_array().expect("data").iter().filter_map(|i| i["type"].as_str()).collect();
+    assert_eq!(types, vec!["invoice.created", "invoice.finalized"]);
+}

@@ -42,10 +42,7 @@ impl<S: CustomerRead + InvoiceRead + InvoiceWrite + InvoiceNumbering + TimelineR
                 let new = parse_new_invoice(&object_body(&req.body)?)?;
                 let ctx = self.context(&req);
                 let id = InvoiceId::from_ulid(ulid::Ulid::new());
-                let mut invoice = actions::create_invoice(&self.store, &ctx, id, new.customer, new.draft).await?;
-                if new.finalize {
-                    invoice = actions::finalize_invoice(&self.store, &ctx, id).await?;
-                }
+                let invoice = actions::create_invoice(&self.store, &ctx, id, new.customer, new.draft, new.finalize).await?;
                 Ok(ok_json(201, &render_invoice(&invoice.value)))
             }
             "GET /v1/invoices/{id}" => {

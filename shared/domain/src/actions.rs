@@ -85,22 +85,85 @@ pub async fn create_customer<S: CustomerCreate>(store: &S, ctx: &Context, custom
     Ok(customer)
 }
 
-pub async fn create_invoice<S: CustomerRead + InvoiceWrite>(store: &S, ctx: &Context, id: InvoiceId, customer: crate::ids::CustomerId, request: DraftRequest) -> Result<Versioned<Invoice>, ActionError> {
+/// Creates a draft, or with `finalize` a finalized invoice, in one
+/// transaction: a create-and-finalize never leaves a stray draft behind.
+pub async fn create_invoice<S: CustomerRead + InvoiceWrite + InvoiceNumbering>(
+    store: &S,
+    ctx: &Context,
+    id: InvoiceId,
+    customer: crate::ids::CustomerId,
+    request: DraftRequest,
+    finalize: bool,
+) -> Result<Versioned<Invoice>, ActionError> {
     let customer = store.customer(customer).await?.ok_or(ActionError::NotFound("customer"))?;
-    let invoice = Invoice::draft(id, &customer, request, ctx.now())?;
-    let event = ctx.event(EventType::InvoiceCreated, AggregateKind::Invoice, id.to_string(), 1, json!({ "invoice": id, "customer": customer.id, "total": invoice.totals.total.to_string(), "currency": invoice.currency }));
-    let timeline = vec![TimelineItem::from_event(&event, format!("Draft created for {} {}", invoice.totals.total, invoice.currency))];
-    store
-        .commit_invoice(InvoiceChange {
-            invoice: &invoice,
-            expected_version: None,
-            claims_number: None,
-            balance_change: None,
-            outbox: vec![OutboxMessage::new(event, &[Destination::EventBus])],
-            timeline,
-        })
-        .await?;
-    Ok(Versioned { value: invoice, version: 1 })
+    let draft = Invoice::draft(id, &customer, request, ctx.now())?;
+    for _ in 0..MAX_ATTEMPTS {
+        let mut invoice = draft.clone();
+        let created = ctx.event(EventType::InvoiceCreated, AggregateKind::Invoice, id.to_string(), 1, json!({ "invoice": id, "customer": customer.id, "total": invoice.totals.total.to_string(), "currency": invoice.currency }));
+        let mut timeline = vec![TimelineItem::from_event(&created, format!("Draft created for {} {}", invoice.totals.total, invoice.currency))];
+        let mut outbox = vec![OutboxMessage::new(created, &[Destination::EventBus])];
+        let (mut claims_number, mut balance_change) = (None, None);
+        if finalize {
+            let today = ctx.company_today();
+            let year = invoice.numbering_year(today);
+            let number = claim_candidate(store, year).await?;
+            invoice.finalize(number, today, ctx.now())?;
+            let effects = finalization_effects(ctx, &invoice, 1, number);
+            timeline.extend(effects.timeline);
+            outbox.extend(effects.outbox);
+            claims_number = Some(number);
+            balance_change = Some(effects.balance_change);
+        }
+        let change = InvoiceChange { invoice: &invoice, expected_version: None, claims_number, balance_change, outbox, timeline };
+        match store.commit_invoice(change).await {
+            Ok(()) => return Ok(Versioned { value: invoice, version: 1 }),
+            // Only the number can have been taken meanwhile: the id is new.
+            Err(StoreError::Conflict) if finalize => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ActionError::ConcurrentUpdate)
+}
+
+async fn claim_candidate<S: InvoiceNumbering>(store: &S, year: i32) -> Result<InvoiceNumber, ActionError> {
+    let sequence = store.next_sequence(year).await?;
+    InvoiceNumber::new(year, sequence).map_err(|_| ActionError::Store(StoreError::Corrupt(format!("counter for {year} at {sequence}"))))
+}
+
+/// What finalizing writes besides the invoice: events, timeline, and the
+/// customer's receivable.
+struct Finalization {
+    outbox: Vec<OutboxMessage>,
+    timeline: Vec<TimelineItem>,
+    balance_change: BalanceChange,
+}
+
+fn finalization_effects(ctx: &Context, invoice: &Invoice, version: u64, number: InvoiceNumber) -> Finalization {
+    let id = invoice.id;
+    let finalized = ctx.event(
+        EventType::InvoiceFinalized,
+        AggregateKind::Invoice,
+        id.to_string(),
+        version,
+        json!({
+            "invoice": id,
+            "customer": invoice.customer,
+            "number": number,
+            "total": invoice.totals.total.to_string(),
+            "amount_due": invoice.amount_due().to_string(),
+            "currency": invoice.currency,
+            "issue_date": invoice.issue_date,
+            "due_date": invoice.due_date,
+        }),
+    );
+    let mut timeline = vec![TimelineItem::from_event(&finalized, format!("Finalized as {number}, due {}", invoice.due_date.map(|d| d.to_string()).unwrap_or_default()))];
+    let mut outbox = vec![OutboxMessage::new(finalized, &[Destination::EventBus, Destination::DeliveryQueue])];
+    if invoice.status == InvoiceStatus::Paid {
+        let paid = ctx.event(EventType::InvoicePaid, AggregateKind::Invoice, id.to_string(), version, json!({ "invoice": id, "customer": invoice.customer, "number": number }));
+        timeline.push(TimelineItem::from_event(&paid, "Paid: nothing was due"));
+        outbox.push(OutboxMessage::new(paid, &[Destination::EventBus]));
+    }
+    Finalization { outbox, timeline, balance_change: BalanceChange { receivable_minor: invoice.amount_due().to_minor(), unapplied_minor: 0 } }
 }
 
 /// Draft -> open: takes the next gapless number of the issue year in the
@@ -115,42 +178,17 @@ pub async fn finalize_invoice<S: InvoiceRead + InvoiceWrite + InvoiceNumbering>(
             // Decide before spending a counter read.
             invoice.status.next(crate::invoice_status::Trigger::Finalize { due_is_zero: false }).map_err(InvoiceError::from)?;
         }
-        let year = invoice.numbering_year(today);
-        let sequence = store.next_sequence(year).await?;
-        let number = InvoiceNumber::new(year, sequence).map_err(|_| ActionError::Store(StoreError::Corrupt(format!("counter for {year} at {sequence}"))))?;
+        let number = claim_candidate(store, invoice.numbering_year(today)).await?;
         invoice.finalize(number, today, ctx.now())?;
         let version = current.version + 1;
-
-        let finalized = ctx.event(
-            EventType::InvoiceFinalized,
-            AggregateKind::Invoice,
-            id.to_string(),
-            version,
-            json!({
-                "invoice": id,
-                "customer": invoice.customer,
-                "number": number,
-                "total": invoice.totals.total.to_string(),
-                "amount_due": invoice.amount_due().to_string(),
-                "currency": invoice.currency,
-                "issue_date": invoice.issue_date,
-                "due_date": invoice.due_date,
-            }),
-        );
-        let mut timeline = vec![TimelineItem::from_event(&finalized, format!("Finalized as {number}, due {}", invoice.due_date.map(|d| d.to_string()).unwrap_or_default()))];
-        let mut outbox = vec![OutboxMessage::new(finalized, &[Destination::EventBus, Destination::DeliveryQueue])];
-        if invoice.status == InvoiceStatus::Paid {
-            let paid = ctx.event(EventType::InvoicePaid, AggregateKind::Invoice, id.to_string(), version, json!({ "invoice": id, "customer": invoice.customer, "number": number }));
-            timeline.push(TimelineItem::from_event(&paid, "Paid: nothing was due"));
-            outbox.push(OutboxMessage::new(paid, &[Destination::EventBus]));
-        }
+        let effects = finalization_effects(ctx, &invoice, version, number);
         let change = InvoiceChange {
             invoice: &invoice,
             expected_version: Some(current.version),
             claims_number: Some(number),
-            balance_change: Some(BalanceChange { receivable_minor: invoice.amount_due().to_minor(), unapplied_minor: 0 }),
-            outbox,
-            timeline,
+            balance_change: Some(effects.balance_change),
+            outbox: effects.outbox,
+            timeline: effects.timeline,
         };
         match store.commit_invoice(change).await {
             Ok(()) => return Ok(Versioned { value: invoice, version }),

@@ -100,7 +100,7 @@ async fn a_stale_version_cannot_overwrite_an_invoice() {
     let c = customer();
     s.create_customer(&c, vec![]).await.expect("customer");
     let id = InvoiceId::from_ulid(Ulid::new());
-    let created = actions::create_invoice(&s, &ctx(), id, c.id, draft_request(private_year())).await.expect("draft");
+    let created = actions::create_invoice(&s, &ctx(), id, c.id, draft_request(private_year()), false).await.expect("draft");
     let finalized = actions::finalize_invoice(&s, &ctx(), id).await.expect("finalized");
     assert_eq!(finalized.version, created.version + 1);
 
@@ -119,8 +119,8 @@ async fn two_changes_claiming_one_number_cannot_both_commit_and_the_loser_writes
     let c = customer();
     s.create_customer(&c, vec![]).await.expect("customer");
     let year = private_year();
-    let a = actions::create_invoice(&s, &ctx(), InvoiceId::from_ulid(Ulid::new()), c.id, draft_request(year)).await.expect("a");
-    let b = actions::create_invoice(&s, &ctx(), InvoiceId::from_ulid(Ulid::new()), c.id, draft_request(year)).await.expect("b");
+    let a = actions::create_invoice(&s, &ctx(), InvoiceId::from_ulid(Ulid::new()), c.id, draft_request(year), false).await.expect("a");
+    let b = actions::create_invoice(&s, &ctx(), InvoiceId::from_ulid(Ulid::new()), c.id, draft_request(year), false).await.expect("b");
     let seq = s.next_sequence(year).await.expect("counter");
     assert_eq!(seq, 1);
     let number = InvoiceNumber::new(year, seq).expect("number");
@@ -151,7 +151,7 @@ async fn finalizing_moves_the_customers_receivable_in_the_same_transaction() {
     let c = customer();
     s.create_customer(&c, vec![]).await.expect("customer");
     let id = InvoiceId::from_ulid(Ulid::new());
-    actions::create_invoice(&s, &ctx(), id, c.id, draft_request(private_year())).await.expect("draft");
+    actions::create_invoice(&s, &ctx(), id, c.id, draft_request(private_year()), false).await.expect("draft");
     let f = actions::finalize_invoice(&s, &ctx(), id).await.expect("finalized");
     let back = s.customer(c.id).await.expect("read").expect("exists");
     assert_eq!(back.balance, f.value.amount_due());
