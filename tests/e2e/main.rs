@@ -1,6 +1,11 @@
 //! End-to-end tests: one binary, run against the local stack that
 //! `make test` starts (HTTP front, DynamoDB Local, moto).
 
+mod api_keys;
 mod conventions;
+mod customers;
+mod idempotency;
 mod invoice_lifecycle;
+mod invoice_routes;
 mod local_controls;
+mod openapi_conformance;

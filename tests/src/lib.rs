@@ -39,7 +39,7 @@ pub fn table_name() -> String {
 pub struct Api {
     pub base: String,
     pub key: String,
-    client: reqwest::Client,
+    pub client: reqwest::Client,
 }
 
 #[derive(Debug)]
@@ -47,6 +47,15 @@ pub struct Answer {
     pub status: u16,
     pub content_type: String,
     pub body: Value,
+    /// The body exactly as received.
+    pub raw: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+    }
 }
 
 impl Default for Api {
@@ -65,10 +74,22 @@ impl Api {
     }
 
     pub async fn send(&self, method: &str, path: &str, body: Option<&str>, key: Option<&str>) -> Answer {
+        self.request(method, path, body, key, &[]).await
+    }
+
+    /// With the client's key and extra headers.
+    pub async fn send_with(&self, method: &str, path: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Answer {
+        self.request(method, path, body, Some(&self.key.clone()), headers).await
+    }
+
+    async fn request(&self, method: &str, path: &str, body: Option<&str>, key: Option<&str>, headers: &[(&str, &str)]) -> Answer {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
         let mut req = self.client.request(method, format!("{}{}", self.base, path));
         if let Some(k) = key {
             req = req.bearer_auth(k);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
         }
         if let Some(b) = body {
             req = req.header("content-type", "application/json").body(b.to_owned());
@@ -76,9 +97,10 @@ impl Api {
         let res = req.send().await.unwrap_or_else(|e| panic!("the local stack is not answering on {} (run `make test`): {e}", self.base));
         let status = res.status().as_u16();
         let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        let text = res.text().await.expect("a body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Answer { status, content_type, body }
+        let headers = res.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
+        let raw = res.text().await.expect("a body");
+        let body = serde_json::from_str(&raw).unwrap_or(Value::String(raw.clone()));
+        Answer { status, content_type, body, raw, headers }
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Answer {
@@ -119,4 +141,17 @@ pub async fn wait_for_message(sqs: &aws_sdk_sqs::Client, queue_url: &str, limit:
         }
     }
     None
+}
+
+/// Polls an SQS-free condition: retries `check` until it holds or `limit`
+/// passes (for effects that travel through the stream).
+pub async fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
 }

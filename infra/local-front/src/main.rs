@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hyper_util::rt::TokioIo;
-use o2c_api::auth::sha256_hex;
+use o2c_api::auth::hash_key;
+use o2c_domain::api_key::Scope;
+use o2c_domain::ports::{ApiKeyAdmin, ApiKeyRead, StoreError};
+use o2c_store::DynamoStore;
 use o2c_api::settings::Settings;
 use o2c_local_front::catalogue::{self, Handler};
 use o2c_local_front::clock::ScheduleClock;
@@ -51,7 +54,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let dev_key = env_or("O2C_DEV_API_KEY", "sk_local_dev");
     let mut overrides = BTreeMap::new();
-    overrides.insert("O2C_API_KEYS".to_owned(), format!("{}:invoices:write invoices:read payments:write reports:read admin", sha256_hex(&dev_key)));
     overrides.insert("O2C_COMPANY_TIME_ZONE".to_owned(), env_or("O2C_COMPANY_TIME_ZONE", "UTC"));
     overrides.insert("O2C_FROM_EMAIL".to_owned(), from_email);
     let env = resources::resolve_environment(&template, &local, &overrides);
@@ -61,8 +63,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         event_bus_name: get("O2C_EVENT_BUS_NAME")?,
         delivery_queue_url: get("O2C_DELIVERY_QUEUE_URL")?,
         company_time_zone: o2c_domain::customer::TimeZone::parse(&get("O2C_COMPANY_TIME_ZONE")?).map_err(|e| e.to_string())?,
-        api_keys: get("O2C_API_KEYS")?,
     };
+    seed_dev_key(&DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), settings.table_name.clone()), &dev_key).await?;
     let handlers = catalogue::build(&aws, &settings);
 
     let mut activity = Activity::default();
@@ -114,5 +116,18 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 tracing::debug!(error = %e, "connection ended");
             }
         });
+    }
+}
+
+/// The local stack's all-scopes key, stored like any other key (by hash).
+async fn seed_dev_key(store: &DynamoStore, secret: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let hash = hash_key(secret);
+    if store.api_key(hash).await?.is_some() {
+        return Ok(());
+    }
+    let key = o2c_api::keys::known_api_key("local dev key", Scope::ALL.to_vec(), chrono::Utc::now())?;
+    match store.create_api_key(hash, &key).await {
+        Ok(()) | Err(StoreError::Conflict) => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }

@@ -49,6 +49,11 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Present and explicitly `null`.
+    pub fn is_null(&self, name: &str) -> bool {
+        matches!(self.object.get(name), Some(Value::Null))
+    }
+
     pub fn raw(&self, name: &str) -> Option<&'a Value> {
         match self.object.get(name) {
             None | Some(Value::Null) => None,

@@ -2,9 +2,12 @@
 //! invoice and its timeline.
 
 use chrono::NaiveDate;
+use o2c_domain::actions::FieldProblem;
 use o2c_domain::customer::Metadata;
 use o2c_domain::ids::CustomerId;
-use o2c_domain::invoice::{DraftRequest, Invoice, LineInput, MAX_LINES};
+use o2c_domain::invoice::{DraftRequest, Invoice, LineInput, Memo, PoNumber, MAX_LINES};
+use o2c_domain::invoice_status::InvoiceStatus;
+use o2c_domain::ports::InvoiceFilter;
 use o2c_domain::money::{Currency, Quantity, TaxRate, UnitAmount};
 use o2c_domain::text::BoundedText;
 use o2c_domain::timeline::TimelineItem;
@@ -45,9 +48,28 @@ pub fn parse_new_invoice(body: &Map<String, Value>) -> Result<NewInvoice, ApiErr
         }
     }
 
+    let lines = match f.raw("lines") {
+        None => {
+            f.error("lines", "is required");
+            Vec::new()
+        }
+        Some(_) => parse_lines(&mut f),
+    };
+
+    match customer {
+        Some(customer) if errors.is_empty() => Ok(NewInvoice {
+            customer,
+            draft: DraftRequest { currency, lines, issue_date, due_date, memo, po_number, metadata },
+            finalize,
+        }),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// `lines`, each line with its own path in errors.
+fn parse_lines(f: &mut Fields<'_>) -> Vec<LineInput> {
     let mut lines = Vec::new();
     match f.optional_array("lines") {
-        None if f.raw("lines").is_none() => f.error("lines", "is required"),
         None => {}
         Some(list) if list.is_empty() => f.error("lines", "needs at least one line"),
         Some(list) if list.len() > MAX_LINES => f.error("lines", format!("has more than {MAX_LINES} lines")),
@@ -70,14 +92,122 @@ pub fn parse_new_invoice(body: &Map<String, Value>) -> Result<NewInvoice, ApiErr
             }
         }
     }
+    lines
+}
 
-    match customer {
-        Some(customer) if errors.is_empty() => Ok(NewInvoice {
-            customer,
-            draft: DraftRequest { currency, lines, issue_date, due_date, memo, po_number, metadata },
-            finalize,
-        }),
-        _ => Err(ApiError::Validation(errors)),
+const PATCH_FIELDS: &[&str] = &["customer", "lines", "currency", "issue_date", "due_date", "memo", "po_number", "metadata"];
+
+/// A parsed `PATCH /v1/invoices/{id}`: the fields present; `Some(None)`
+/// clears an optional one.
+#[derive(Debug, Default)]
+pub struct DraftPatch {
+    customer: Option<CustomerId>,
+    currency: Option<o2c_domain::money::Currency>,
+    lines: Option<Vec<LineInput>>,
+    issue_date: Option<Option<NaiveDate>>,
+    due_date: Option<Option<NaiveDate>>,
+    memo: Option<Option<Memo>>,
+    po_number: Option<Option<PoNumber>>,
+    metadata: Option<Metadata>,
+}
+
+pub fn parse_draft_patch(body: &Map<String, Value>) -> Result<DraftPatch, ApiError> {
+    let mut errors = Vec::new();
+    let mut f = Fields::new(body, "", &mut errors);
+    f.deny_unknown(PATCH_FIELDS);
+    let mut p = DraftPatch { customer: f.optional("customer", CustomerId::parse), currency: f.optional("currency", Currency::parse), ..Default::default() };
+    let clearable = |f: &mut Fields<'_>, name: &str| f.is_null(name);
+    if f.raw("lines").is_some() {
+        p.lines = Some(parse_lines(&mut f));
+    }
+    p.issue_date = if clearable(&mut f, "issue_date") { Some(None) } else { f.optional("issue_date", date).map(Some) };
+    p.due_date = if clearable(&mut f, "due_date") { Some(None) } else { f.optional("due_date", date).map(Some) };
+    p.memo = if clearable(&mut f, "memo") { Some(None) } else { f.optional("memo", BoundedText::<2000>::parse).map(Some) };
+    p.po_number = if clearable(&mut f, "po_number") { Some(None) } else { f.optional("po_number", BoundedText::<64>::parse).map(Some) };
+    if f.raw("metadata").is_some() {
+        p.metadata = Some(metadata(&mut f, "metadata"));
+    }
+    for name in ["lines", "customer", "currency", "metadata"] {
+        if f.is_null(name) {
+            f.error(name, "cannot be null");
+        }
+    }
+    if errors.is_empty() {
+        Ok(p)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+impl DraftPatch {
+    /// The draft as it will be: the stored draft with the patch laid over.
+    pub fn apply(&self, current: &Invoice) -> Result<DraftRequest, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        if self.customer.is_some_and(|c| c != current.customer) {
+            problems.push(FieldProblem::new("customer", "cannot change; create a new invoice instead"));
+        }
+        let lines = self.lines.clone().unwrap_or_else(|| {
+            current.lines.iter().map(|l| LineInput { description: l.description.clone(), quantity: l.quantity, unit_amount: l.unit_amount, tax_rate: l.tax_rate }).collect()
+        });
+        let issue_date = self.issue_date.unwrap_or(current.issue_date);
+        let due_date = self.due_date.unwrap_or(current.due_date);
+        if let (Some(i), Some(d)) = (issue_date, due_date) {
+            if d < i {
+                problems.push(FieldProblem::new("due_date", "must not be before issue_date"));
+            }
+        }
+        let mut metadata = current.metadata.clone();
+        if let Some(m) = &self.metadata {
+            for (k, v) in m {
+                if v.is_empty() {
+                    metadata.remove(k);
+                } else {
+                    metadata.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(DraftRequest {
+            currency: self.currency,
+            lines,
+            issue_date,
+            due_date,
+            memo: self.memo.clone().unwrap_or_else(|| current.memo.clone()),
+            po_number: self.po_number.clone().unwrap_or_else(|| current.po_number.clone()),
+            metadata,
+        })
+    }
+}
+
+/// `GET /v1/invoices?customer=&status=`.
+pub fn parse_invoice_filter(query: &std::collections::HashMap<String, String>) -> Result<InvoiceFilter, ApiError> {
+    let mut errors = Vec::new();
+    let customer = match query.get("customer") {
+        None => None,
+        Some(c) => match CustomerId::parse(c) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                errors.push(crate::fields::FieldError::new("customer", e.to_string()));
+                None
+            }
+        },
+    };
+    let status = match query.get("status") {
+        None => None,
+        Some(s) => match InvoiceStatus::parse(s) {
+            Some(st) => Some(st),
+            None => {
+                errors.push(crate::fields::FieldError::new("status", "must be one of draft, open, paid, void, uncollectible"));
+                None
+            }
+        },
+    };
+    if errors.is_empty() {
+        Ok(InvoiceFilter { customer, status })
+    } else {
+        Err(ApiError::Validation(errors))
     }
 }
 

@@ -5,7 +5,10 @@
 pub mod auth;
 pub mod customer_json;
 pub mod fields;
+pub mod idempotent;
 pub mod invoice_json;
+pub mod keys;
+pub mod page;
 pub mod problem;
 pub mod request;
 pub mod settings;

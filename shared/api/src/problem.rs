@@ -83,6 +83,7 @@ impl From<ActionError> for ApiError {
     fn from(e: ActionError) -> Self {
         match e {
             ActionError::NotFound(what) => Self::NotFound(what),
+            ActionError::Invalid(problems) => Self::Validation(problems.into_iter().map(|p| FieldError::new(p.field, p.message)).collect()),
             ActionError::ConcurrentUpdate => Self::Conflict { code: ErrorCode::ConcurrentUpdate, detail: "The object changed while this request ran; retry.".into() },
             ActionError::Invoice(InvoiceError::Transition(t)) => Self::Conflict { code: ErrorCode::InvalidStateTransition, detail: t.to_string() },
             ActionError::Invoice(InvoiceError::NotADraft) => Self::Conflict { code: ErrorCode::InvalidStateTransition, detail: "Only drafts can be edited.".into() },
@@ -98,6 +99,7 @@ fn invoice_error_field(e: &InvoiceError) -> &'static str {
         InvoiceError::CurrencyDiffersFromCustomer { .. } => "currency",
         InvoiceError::DueBeforeIssue => "due_date",
         InvoiceError::NumberYearMismatch { .. } => "issue_date",
+        InvoiceError::TooLarge { .. } => "lines",
         _ => "lines",
     }
 }

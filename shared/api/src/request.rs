@@ -13,6 +13,10 @@ use crate::ApiError;
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
     pub route_key: String,
+    pub method: String,
+    /// The path as the client sent it: part of "the same request" for
+    /// Idempotency-Key.
+    pub raw_path: String,
     pub path_parameters: std::collections::HashMap<String, String>,
     pub query: std::collections::HashMap<String, String>,
     pub headers: HeaderMap,
@@ -39,6 +43,8 @@ impl ApiRequest {
         let correlation_id = header_id.or(event.request_context.request_id).unwrap_or_else(|| "unknown".into());
         let query = event.query_string_parameters.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
         Ok(Self {
+            method: event.request_context.http.method.as_str().to_owned(),
+            raw_path: event.raw_path.unwrap_or_default(),
             route_key: event.route_key.unwrap_or_default(),
             path_parameters: event.path_parameters,
             query,
@@ -72,12 +78,13 @@ pub struct ApiResponse {
     pub status: u16,
     pub content_type: &'static str,
     pub body: String,
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl ApiResponse {
     pub fn json_with_type<T: Serialize>(status: u16, value: &T, content_type: &'static str) -> Self {
         let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
-        Self { status, content_type, body }
+        Self { status, content_type, body, headers: Vec::new() }
     }
 
     pub fn into_gateway(self, correlation_id: &str) -> ApiGatewayV2httpResponse {
@@ -85,6 +92,11 @@ impl ApiResponse {
         headers.insert("content-type", HeaderValue::from_static(self.content_type));
         if let Ok(v) = HeaderValue::from_str(correlation_id) {
             headers.insert("x-correlation-id", v);
+        }
+        for (name, value) in &self.headers {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                headers.insert(*name, v);
+            }
         }
         let mut out = ApiGatewayV2httpResponse::default();
         out.status_code = i64::from(self.status);

@@ -9,8 +9,6 @@ pub struct Settings {
     pub event_bus_name: String,
     pub delivery_queue_url: String,
     pub company_time_zone: TimeZone,
-    /// `<sha256 hex>:<scope> <scope>,...`; see [`crate::auth::ApiKeys`].
-    pub api_keys: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +28,6 @@ impl Settings {
             event_bus_name: var("O2C_EVENT_BUS_NAME")?,
             delivery_queue_url: var("O2C_DELIVERY_QUEUE_URL")?,
             company_time_zone: TimeZone::parse(&tz).map_err(|_| SettingsError::TimeZone)?,
-            api_keys: std::env::var("O2C_API_KEYS").unwrap_or_default(),
         })
     }
 }

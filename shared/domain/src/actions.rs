@@ -14,17 +14,42 @@ use crate::invoice::{DraftRequest, Invoice, InvoiceError};
 use crate::invoice_number::InvoiceNumber;
 use crate::invoice_status::InvoiceStatus;
 use crate::outbox::{Destination, OutboxMessage};
-use crate::ports::{BalanceChange, CustomerCreate, CustomerRead, InvoiceChange, InvoiceNumbering, InvoiceRead, InvoiceWrite, StoreError, Versioned};
+use crate::idempotency::IdempotentReply;
+use crate::ports::{BalanceChange, CustomerChange, CustomerRead, CustomerWrite, InvoiceChange, InvoiceNumbering, InvoiceRead, InvoiceWrite, StoreError, Versioned};
 use crate::timeline::TimelineItem;
 
 /// How often a command re-reads and retries after losing an optimistic
 /// race before it reports `ConcurrentUpdate`.
 pub const MAX_ATTEMPTS: usize = 10;
 
+/// One invalid field of a request, by its path (`lines[0].quantity`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+/// Builds the answer to save with a change (for an Idempotency-Key); the
+/// transport renders it, the store commits it with the change.
+pub type Receipt<'a, T> = &'a (dyn Fn(&T) -> Option<IdempotentReply> + Send + Sync);
+
+/// For callers without an Idempotency-Key.
+pub fn no_receipt<T>(_: &T) -> Option<IdempotentReply> {
+    None
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
     #[error("no such {0}")]
     NotFound(&'static str),
+    #[error("invalid fields")]
+    Invalid(Vec<FieldProblem>),
     #[error(transparent)]
     Invoice(#[from] InvoiceError),
     #[error("the object kept changing; retry")]
@@ -79,10 +104,37 @@ impl Context {
     }
 }
 
-pub async fn create_customer<S: CustomerCreate>(store: &S, ctx: &Context, customer: Customer) -> Result<Customer, ActionError> {
+pub async fn create_customer<S: CustomerWrite>(store: &S, ctx: &Context, customer: Customer, receipt: Receipt<'_, Customer>) -> Result<Versioned<Customer>, ActionError> {
     let event = ctx.event(EventType::CustomerCreated, AggregateKind::Customer, customer.id.to_string(), 1, json!({ "customer": customer.id }));
-    store.create_customer(&customer, vec![OutboxMessage::new(event, &[Destination::EventBus])]).await?;
-    Ok(customer)
+    store
+        .commit_customer(CustomerChange { customer: &customer, expected_version: None, outbox: vec![OutboxMessage::new(event, &[Destination::EventBus])], reply: receipt(&customer) })
+        .await?;
+    Ok(Versioned { value: customer, version: 1 })
+}
+
+/// Applies `edit` to the customer as it is now, under its version; a race
+/// re-reads and applies the edit again.
+pub async fn update_customer<S: CustomerRead + CustomerWrite>(
+    store: &S,
+    ctx: &Context,
+    id: crate::ids::CustomerId,
+    edit: &(dyn Fn(&mut Customer) -> Result<(), Vec<FieldProblem>> + Send + Sync),
+    receipt: Receipt<'_, Customer>,
+) -> Result<Versioned<Customer>, ActionError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let current = store.customer(id).await?.ok_or(ActionError::NotFound("customer"))?;
+        let mut customer = current.value.clone();
+        edit(&mut customer).map_err(ActionError::Invalid)?;
+        let version = current.version + 1;
+        let event = ctx.event(EventType::CustomerUpdated, AggregateKind::Customer, id.to_string(), version, json!({ "customer": id }));
+        let change = CustomerChange { customer: &customer, expected_version: Some(current.version), outbox: vec![OutboxMessage::new(event, &[Destination::EventBus])], reply: receipt(&customer) };
+        match store.commit_customer(change).await {
+            Ok(()) => return Ok(Versioned { value: customer, version }),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ActionError::ConcurrentUpdate)
 }
 
 /// Creates a draft, or with `finalize` a finalized invoice, in one
@@ -94,8 +146,9 @@ pub async fn create_invoice<S: CustomerRead + InvoiceWrite + InvoiceNumbering>(
     customer: crate::ids::CustomerId,
     request: DraftRequest,
     finalize: bool,
+    receipt: Receipt<'_, Invoice>,
 ) -> Result<Versioned<Invoice>, ActionError> {
-    let customer = store.customer(customer).await?.ok_or(ActionError::NotFound("customer"))?;
+    let customer = store.customer(customer).await?.ok_or(ActionError::NotFound("customer"))?.value;
     let draft = Invoice::draft(id, &customer, request, ctx.now())?;
     for _ in 0..MAX_ATTEMPTS {
         let mut invoice = draft.clone();
@@ -114,7 +167,7 @@ pub async fn create_invoice<S: CustomerRead + InvoiceWrite + InvoiceNumbering>(
             claims_number = Some(number);
             balance_change = Some(effects.balance_change);
         }
-        let change = InvoiceChange { invoice: &invoice, expected_version: None, claims_number, balance_change, outbox, timeline };
+        let change = InvoiceChange { invoice: &invoice, expected_version: None, claims_number, balance_change, outbox, timeline, reply: receipt(&invoice) };
         match store.commit_invoice(change).await {
             Ok(()) => return Ok(Versioned { value: invoice, version: 1 }),
             // Only the number can have been taken meanwhile: the id is new.
@@ -169,7 +222,7 @@ fn finalization_effects(ctx: &Context, invoice: &Invoice, version: u64, number: 
 /// Draft -> open: takes the next gapless number of the issue year in the
 /// same transaction as the status change, the customer's receivable, the
 /// outbox messages (domain event + delivery request) and the timeline.
-pub async fn finalize_invoice<S: InvoiceRead + InvoiceWrite + InvoiceNumbering>(store: &S, ctx: &Context, id: InvoiceId) -> Result<Versioned<Invoice>, ActionError> {
+pub async fn finalize_invoice<S: InvoiceRead + InvoiceWrite + InvoiceNumbering>(store: &S, ctx: &Context, id: InvoiceId, receipt: Receipt<'_, Invoice>) -> Result<Versioned<Invoice>, ActionError> {
     for _ in 0..MAX_ATTEMPTS {
         let current = store.invoice(id).await?.ok_or(ActionError::NotFound("invoice"))?;
         let mut invoice = current.value;
@@ -189,11 +242,97 @@ pub async fn finalize_invoice<S: InvoiceRead + InvoiceWrite + InvoiceNumbering>(
             balance_change: Some(effects.balance_change),
             outbox: effects.outbox,
             timeline: effects.timeline,
+            reply: receipt(&invoice),
         };
         match store.commit_invoice(change).await {
             Ok(()) => return Ok(Versioned { value: invoice, version }),
             // Another finalize took this number, or the invoice changed:
             // read both again and decide afresh.
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ActionError::ConcurrentUpdate)
+}
+
+/// Replaces a draft's content with what `edit` makes of the draft as it is
+/// now (PATCH semantics live in the transport).
+pub async fn update_draft<S: InvoiceRead + InvoiceWrite>(
+    store: &S,
+    ctx: &Context,
+    id: InvoiceId,
+    edit: &(dyn Fn(&Invoice) -> Result<DraftRequest, Vec<FieldProblem>> + Send + Sync),
+    receipt: Receipt<'_, Invoice>,
+) -> Result<Versioned<Invoice>, ActionError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let current = store.invoice(id).await?.ok_or(ActionError::NotFound("invoice"))?;
+        if current.value.status != InvoiceStatus::Draft {
+            return Err(InvoiceError::NotADraft.into());
+        }
+        let request = edit(&current.value).map_err(ActionError::Invalid)?;
+        let mut invoice = current.value.clone();
+        invoice.replace_draft(request)?;
+        let version = current.version + 1;
+        let event = ctx.event(EventType::InvoiceUpdated, AggregateKind::Invoice, id.to_string(), version, json!({ "invoice": id, "total": invoice.totals.total.to_string(), "currency": invoice.currency }));
+        let timeline = vec![TimelineItem::from_event(&event, format!("Draft edited; total {} {}", invoice.totals.total, invoice.currency))];
+        let change = InvoiceChange {
+            invoice: &invoice,
+            expected_version: Some(current.version),
+            claims_number: None,
+            balance_change: None,
+            outbox: vec![OutboxMessage::new(event, &[Destination::EventBus])],
+            timeline,
+            reply: receipt(&invoice),
+        };
+        match store.commit_invoice(change).await {
+            Ok(()) => return Ok(Versioned { value: invoice, version }),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ActionError::ConcurrentUpdate)
+}
+
+/// Closing an open invoice without payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closure {
+    /// Issued in error: allowed only while nothing is paid or credited.
+    Void,
+    /// Written off as a bad debt; money arriving later still applies.
+    MarkUncollectible,
+}
+
+/// Void or mark uncollectible: the open receivable leaves the customer's
+/// balance in the same transaction.
+pub async fn close_invoice<S: InvoiceRead + InvoiceWrite>(store: &S, ctx: &Context, id: InvoiceId, closure: Closure, receipt: Receipt<'_, Invoice>) -> Result<Versioned<Invoice>, ActionError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let current = store.invoice(id).await?.ok_or(ActionError::NotFound("invoice"))?;
+        let mut invoice = current.value.clone();
+        let due_before = invoice.amount_due();
+        let (event_type, summary) = match closure {
+            Closure::Void => {
+                invoice.void()?;
+                (EventType::InvoiceVoided, "Voided".to_owned())
+            }
+            Closure::MarkUncollectible => {
+                invoice.mark_uncollectible()?;
+                (EventType::InvoiceMarkedUncollectible, format!("Marked uncollectible with {} {} due", due_before, invoice.currency))
+            }
+        };
+        let version = current.version + 1;
+        let event = ctx.event(event_type, AggregateKind::Invoice, id.to_string(), version, json!({ "invoice": id, "customer": invoice.customer, "number": invoice.number, "amount_due": due_before.to_string(), "currency": invoice.currency }));
+        let timeline = vec![TimelineItem::from_event(&event, summary)];
+        let change = InvoiceChange {
+            invoice: &invoice,
+            expected_version: Some(current.version),
+            claims_number: None,
+            balance_change: Some(BalanceChange { receivable_minor: -due_before.to_minor(), unapplied_minor: 0 }),
+            outbox: vec![OutboxMessage::new(event, &[Destination::EventBus])],
+            timeline,
+            reply: receipt(&invoice),
+        };
+        match store.commit_invoice(change).await {
+            Ok(()) => return Ok(Versioned { value: invoice, version }),
             Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),
         }

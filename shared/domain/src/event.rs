@@ -28,8 +28,16 @@ pub enum AggregateKind {
 pub enum EventType {
     #[serde(rename = "customer.created")]
     CustomerCreated,
+    #[serde(rename = "customer.updated")]
+    CustomerUpdated,
     #[serde(rename = "invoice.created")]
     InvoiceCreated,
+    #[serde(rename = "invoice.updated")]
+    InvoiceUpdated,
+    #[serde(rename = "invoice.voided")]
+    InvoiceVoided,
+    #[serde(rename = "invoice.marked_uncollectible")]
+    InvoiceMarkedUncollectible,
     #[serde(rename = "invoice.finalized")]
     InvoiceFinalized,
     #[serde(rename = "invoice.paid")]
@@ -40,6 +48,10 @@ impl EventType {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::CustomerCreated => "customer.created",
+            Self::CustomerUpdated => "customer.updated",
+            Self::InvoiceUpdated => "invoice.updated",
+            Self::InvoiceVoided => "invoice.voided",
+            Self::InvoiceMarkedUncollectible => "invoice.marked_uncollectible",
             Self::InvoiceCreated => "invoice.created",
             Self::InvoiceFinalized => "invoice.finalized",
             Self::InvoicePaid => "invoice.paid",

@@ -254,6 +254,19 @@ impl Invoice {
         self.effective_issue_date(today).year()
     }
 
+    /// Open -> void, only while nothing is paid or credited.
+    pub fn void(&mut self) -> Result<(), InvoiceError> {
+        let anything = !self.amount_paid.is_zero() || !self.amount_credited.is_zero();
+        self.status = self.status.next(Trigger::Void { anything_paid_or_credited: anything })?;
+        Ok(())
+    }
+
+    /// Open -> uncollectible.
+    pub fn mark_uncollectible(&mut self) -> Result<(), InvoiceError> {
+        self.status = self.status.next(Trigger::MarkUncollectible)?;
+        Ok(())
+    }
+
     /// Draft -> open (or paid when the total is zero), taking the next
     /// number of the issue year.
     pub fn finalize(&mut self, number: InvoiceNumber, today: NaiveDate, now: DateTime<Utc>) -> Result<(), InvoiceError> {

@@ -5,10 +5,12 @@
 //! reused by every Lambda function unchanged.
 
 pub mod actions;
+pub mod api_key;
 pub mod clock;
 pub mod customer;
 pub mod error_code;
 pub mod event;
+pub mod idempotency;
 pub mod ids;
 pub mod invoice;
 pub mod invoice_number;

@@ -4,9 +4,14 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
+
+use crate::api_key::{ApiKey, KeyHash};
 use crate::customer::Customer;
+use crate::idempotency::{ClaimOutcome, IdempotencyClaim, IdempotentReply};
 use crate::ids::{CustomerId, InvoiceId};
 use crate::invoice::Invoice;
+use crate::invoice_status::InvoiceStatus;
 use crate::invoice_number::InvoiceNumber;
 use crate::outbox::OutboxMessage;
 use crate::timeline::TimelineItem;
@@ -56,16 +61,78 @@ pub struct InvoiceChange<'a> {
     pub balance_change: Option<BalanceChange>,
     pub outbox: Vec<OutboxMessage>,
     pub timeline: Vec<TimelineItem>,
+    /// The answer to save for an Idempotency-Key, committed with the change.
+    pub reply: Option<IdempotentReply>,
+}
+
+/// One page of a list: `limit` items after the id `starting_after`, newest
+/// first (ids are time-ordered ULIDs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: usize,
+    pub starting_after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub has_more: bool,
+}
+
+/// A customer change other than its balances (which only move with the
+/// invoices and payments that cause them).
+#[derive(Debug, Clone)]
+pub struct CustomerChange<'a> {
+    pub customer: &'a Customer,
+    /// `None` creates (with zero balances); `Some(v)` updates version `v`.
+    pub expected_version: Option<u64>,
+    pub outbox: Vec<OutboxMessage>,
+    pub reply: Option<IdempotentReply>,
 }
 
 pub trait CustomerRead: Send + Sync {
-    fn customer(&self, id: CustomerId) -> impl Future<Output = Result<Option<Customer>, StoreError>> + Send;
+    fn customer(&self, id: CustomerId) -> impl Future<Output = Result<Option<Versioned<Customer>>, StoreError>> + Send;
 }
 
-pub trait CustomerCreate: Send + Sync {
-    /// Creates the customer with zero balances; fails with `Conflict` if
-    /// the id exists.
-    fn create_customer(&self, customer: &Customer, outbox: Vec<OutboxMessage>) -> impl Future<Output = Result<(), StoreError>> + Send;
+pub trait CustomerWrite: Send + Sync {
+    /// Fails with `Conflict` if the id exists (create) or the version moved
+    /// (update).
+    fn commit_customer(&self, change: CustomerChange<'_>) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+pub trait CustomerList: Send + Sync {
+    fn list_customers(&self, page: &PageRequest) -> impl Future<Output = Result<Page<Customer>, StoreError>> + Send;
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvoiceFilter {
+    pub customer: Option<CustomerId>,
+    pub status: Option<InvoiceStatus>,
+}
+
+pub trait InvoiceList: Send + Sync {
+    fn list_invoices(&self, filter: &InvoiceFilter, page: &PageRequest) -> impl Future<Output = Result<Page<Invoice>, StoreError>> + Send;
+}
+
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `scope` for the request `fingerprint`, or says why not.
+    fn claim(&self, scope: &str, fingerprint: &str, now: DateTime<Utc>) -> impl Future<Output = Result<ClaimOutcome, StoreError>> + Send;
+    /// Saves an answer for a request that changed nothing (a refusal).
+    /// A no-op when the change already saved it.
+    fn save_reply(&self, reply: &IdempotentReply, now: DateTime<Utc>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Gives the claim up (our fault, 5xx): a retry may run the request.
+    fn release(&self, claim: &IdempotencyClaim) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+pub trait ApiKeyRead: Send + Sync {
+    fn api_key(&self, hash: KeyHash) -> impl Future<Output = Result<Option<ApiKey>, StoreError>> + Send;
+}
+
+pub trait ApiKeyAdmin: Send + Sync {
+    fn create_api_key(&self, hash: KeyHash, key: &ApiKey) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn list_api_keys(&self) -> impl Future<Output = Result<Vec<ApiKey>, StoreError>> + Send;
+    /// Revokes by id; `Ok(false)` when no such key exists.
+    fn revoke_api_key(&self, id: &str, now: DateTime<Utc>) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
 pub trait InvoiceRead: Send + Sync {

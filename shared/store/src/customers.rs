@@ -2,58 +2,87 @@
 //! (`BALANCE`): it is the hot one, updated with `ADD` by every finalize
 //! and payment, while the profile changes rarely.
 
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
 use o2c_domain::customer::Customer;
 use o2c_domain::ids::CustomerId;
 use o2c_domain::money::Money;
-use o2c_domain::outbox::OutboxMessage;
-use o2c_domain::ports::{CustomerCreate, CustomerRead, StoreError};
+use o2c_domain::ports::{CustomerChange, CustomerList, CustomerRead, CustomerWrite, Page, PageRequest, StoreError, Versioned};
 
 use crate::error::{from_sdk, from_transact};
 use crate::keys;
+use crate::lists::{query_shards, IndexPage};
 use crate::outbox::{outbox_put, request_token};
-use crate::record::{from_data, n, read_i64, s, to_data, Item};
+use crate::record::{from_data, n, read_i64, read_u64, s, to_data, Item};
+use crate::reply::complete_item;
 use crate::DynamoStore;
 
-fn put(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(item))
-        .condition_expression("attribute_not_exists(pk)")
-        .build()
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(TransactWriteItem::builder().put(put).build())
+fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
+    r.map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-impl CustomerCreate for DynamoStore {
-    async fn create_customer(&self, customer: &Customer, outbox: Vec<OutboxMessage>) -> Result<(), StoreError> {
+fn sk_is(item: &Item, sk: &str) -> bool {
+    matches!(item.get(keys::SK), Some(AttributeValue::S(v)) if v == sk)
+}
+
+/// A profile item plus its balance item, as one customer.
+fn assemble(profile: &Item, balance: Option<&Item>) -> Result<Versioned<Customer>, StoreError> {
+    let mut customer: Customer = from_data(profile)?;
+    if let Some(balance) = balance {
+        let money = |minor| Money::from_minor(minor, customer.currency).map_err(|e| StoreError::Corrupt(format!("balance: {e}")));
+        customer.balance = money(read_i64(balance, "receivable_minor")?)?;
+        customer.credit_balance = money(read_i64(balance, "unapplied_minor")?)?;
+    }
+    Ok(Versioned { value: customer, version: read_u64(profile, "version")? })
+}
+
+impl CustomerWrite for DynamoStore {
+    async fn commit_customer(&self, change: CustomerChange<'_>) -> Result<(), StoreError> {
+        let customer = change.customer;
+        let version = change.expected_version.map_or(1, |v| v + 1);
         let mut profile = Item::new();
         profile.insert(keys::PK.into(), s(keys::customer_pk(customer.id)));
         profile.insert(keys::SK.into(), s(keys::CUSTOMER_PROFILE_SK));
         profile.insert(keys::GSI1PK.into(), s(keys::customers_list_pk(customer.id)));
         profile.insert(keys::GSI1SK.into(), s(customer.id.to_string()));
         profile.insert("entity".into(), s("customer"));
-        profile.insert("version".into(), n(1));
+        profile.insert("version".into(), n(version));
         profile.insert("data".into(), to_data(customer)?);
+        let put = Put::builder().table_name(&self.table).set_item(Some(profile));
+        let put = match change.expected_version {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => put.condition_expression("version = :expected").expression_attribute_values(":expected", n(v)),
+        };
+        let mut writes = vec![TransactWriteItem::builder().put(built(put.build())?).build()];
 
-        let mut balance = Item::new();
-        balance.insert(keys::PK.into(), s(keys::customer_pk(customer.id)));
-        balance.insert(keys::SK.into(), s(keys::CUSTOMER_BALANCE_SK));
-        balance.insert("entity".into(), s("customer_balance"));
-        balance.insert("receivable_minor".into(), n(customer.balance.to_minor()));
-        balance.insert("unapplied_minor".into(), n(customer.credit_balance.to_minor()));
-
-        let mut writes = vec![put(&self.table, profile)?, put(&self.table, balance)?];
-        for m in &outbox {
+        if change.expected_version.is_none() {
+            let mut balance = Item::new();
+            balance.insert(keys::PK.into(), s(keys::customer_pk(customer.id)));
+            balance.insert(keys::SK.into(), s(keys::CUSTOMER_BALANCE_SK));
+            balance.insert("entity".into(), s("customer_balance"));
+            balance.insert("receivable_minor".into(), n(customer.balance.to_minor()));
+            balance.insert("unapplied_minor".into(), n(customer.credit_balance.to_minor()));
+            let put = Put::builder().table_name(&self.table).set_item(Some(balance)).condition_expression("attribute_not_exists(pk)");
+            writes.push(TransactWriteItem::builder().put(built(put.build())?).build());
+        }
+        for m in &change.outbox {
             writes.push(outbox_put(&self.table, m)?);
         }
-        self.client.transact_write_items().set_transact_items(Some(writes)).set_client_request_token(request_token(&outbox)).send().await.map_err(from_transact)?;
+        writes.extend(complete_item(&self.table, &change.reply)?);
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .set_client_request_token(request_token(&change.outbox))
+            .send()
+            .await
+            .map_err(from_transact)?;
         Ok(())
     }
 }
 
 impl CustomerRead for DynamoStore {
-    async fn customer(&self, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+    async fn customer(&self, id: CustomerId) -> Result<Option<Versioned<Customer>>, StoreError> {
         // One strongly consistent query returns profile and balance together.
         let out = self
             .client
@@ -66,15 +95,56 @@ impl CustomerRead for DynamoStore {
             .await
             .map_err(from_sdk)?;
         let items = out.items();
-        let Some(profile) = items.iter().find(|i| matches!(i.get(keys::SK), Some(aws_sdk_dynamodb::types::AttributeValue::S(sk)) if sk == keys::CUSTOMER_PROFILE_SK)) else {
+        let Some(profile) = items.iter().find(|i| sk_is(i, keys::CUSTOMER_PROFILE_SK)) else {
             return Ok(None);
         };
-        let mut customer: Customer = from_data(profile)?;
-        if let Some(balance) = items.iter().find(|i| matches!(i.get(keys::SK), Some(aws_sdk_dynamodb::types::AttributeValue::S(sk)) if sk == keys::CUSTOMER_BALANCE_SK)) {
-            let money = |minor| Money::from_minor(minor, customer.currency).map_err(|e| StoreError::Corrupt(format!("balance: {e}")));
-            customer.balance = money(read_i64(balance, "receivable_minor")?)?;
-            customer.credit_balance = money(read_i64(balance, "unapplied_minor")?)?;
+        let balance = items.iter().find(|i| sk_is(i, keys::CUSTOMER_BALANCE_SK));
+        assemble(profile, balance).map(Some)
+    }
+}
+
+impl CustomerList for DynamoStore {
+    async fn list_customers(&self, page: &PageRequest) -> Result<Page<Customer>, StoreError> {
+        let IndexPage { items: profiles, has_more } = query_shards(self, "gsi1", keys::GSI1PK, keys::GSI1SK, &keys::shard_keys("CUSTOMERS"), page, None).await?;
+        if profiles.is_empty() {
+            return Ok(Page { data: vec![], has_more });
         }
-        Ok(Some(customer))
+        // Balances live in their own items: fetch the page's in one batch.
+        let wanted: Vec<HashMap<String, AttributeValue>> = profiles
+            .iter()
+            .filter_map(|p| p.get(keys::PK).cloned())
+            .map(|pk| HashMap::from([(keys::PK.to_owned(), pk), (keys::SK.to_owned(), s(keys::CUSTOMER_BALANCE_SK))]))
+            .collect();
+        let balances = self.batch_get(wanted).await?;
+        let mut data = Vec::with_capacity(profiles.len());
+        for p in &profiles {
+            let balance = balances.iter().find(|b| b.get(keys::PK) == p.get(keys::PK));
+            data.push(assemble(p, balance)?.value);
+        }
+        Ok(Page { data, has_more })
+    }
+}
+
+impl DynamoStore {
+    /// BatchGetItem with the retry of unprocessed keys it requires.
+    pub(crate) async fn batch_get(&self, mut keys_left: Vec<HashMap<String, AttributeValue>>) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut rounds = 0;
+        while !keys_left.is_empty() {
+            rounds += 1;
+            if rounds > 10 {
+                return Err(StoreError::Unavailable("batch get kept leaving keys unprocessed".into()));
+            }
+            let chunk: Vec<_> = keys_left.drain(..keys_left.len().min(100)).collect();
+            let request = built(KeysAndAttributes::builder().set_keys(Some(chunk)).consistent_read(true).build())?;
+            let res = self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(from_sdk)?;
+            if let Some(items) = res.responses().and_then(|r| r.get(&self.table)) {
+                out.extend(items.iter().cloned());
+            }
+            if let Some(left) = res.unprocessed_keys().and_then(|u| u.get(&self.table)) {
+                keys_left.extend(left.keys().iter().cloned());
+            }
+        }
+        Ok(out)
     }
 }

@@ -4,12 +4,14 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, ReturnConsumedCapacity, TransactWriteItem, Update};
 use o2c_domain::ids::InvoiceId;
 use o2c_domain::invoice::Invoice;
-use o2c_domain::ports::{InvoiceChange, InvoiceNumbering, InvoiceRead, InvoiceWrite, StoreError, TimelineRead, Versioned};
+use o2c_domain::ports::{InvoiceChange, InvoiceFilter, InvoiceList, InvoiceNumbering, InvoiceRead, InvoiceWrite, Page, PageRequest, StoreError, TimelineRead, Versioned};
 use o2c_domain::timeline::{timeline_sort_key, TimelineItem};
 
 use crate::error::{from_sdk, from_transact};
 use crate::keys;
+use crate::lists::query_shards;
 use crate::outbox::{outbox_put, request_token};
+use crate::reply::complete_item;
 use crate::record::{from_data, n, read_u64, s, to_data, Item};
 use crate::DynamoStore;
 
@@ -25,6 +27,10 @@ impl DynamoStore {
         item.insert(keys::SK.into(), s(keys::INVOICE_SK));
         item.insert(keys::GSI1PK.into(), s(keys::invoices_of_customer_pk(invoice.customer)));
         item.insert(keys::GSI1SK.into(), s(invoice.id.to_string()));
+        item.insert(keys::GSI2PK.into(), s(keys::all_invoices_pk(invoice.id)));
+        item.insert(keys::GSI2SK.into(), s(invoice.id.to_string()));
+        item.insert(keys::GSI3PK.into(), s(keys::invoices_by_status_pk(invoice.status.as_str(), invoice.id)));
+        item.insert(keys::GSI3SK.into(), s(invoice.id.to_string()));
         item.insert("entity".into(), s("invoice"));
         item.insert("status".into(), s(invoice.status.as_str()));
         item.insert("version".into(), n(version));
@@ -146,6 +152,7 @@ impl InvoiceWrite for DynamoStore {
         for item in &change.timeline {
             writes.push(self.timeline_put(invoice.id, item)?);
         }
+        writes.extend(complete_item(&self.table, &change.reply)?);
 
         let out = self
             .client
@@ -188,5 +195,42 @@ impl TimelineRead for DynamoStore {
             }
         }
         Ok(items)
+    }
+}
+
+impl InvoiceList for DynamoStore {
+    async fn list_invoices(&self, filter: &InvoiceFilter, page: &PageRequest) -> Result<Page<Invoice>, StoreError> {
+        let status = filter.status.map(|s| s.as_str());
+        let found = match (filter.customer, status) {
+            // A customer's invoices carry their data in gsi1 (projection ALL);
+            // a status narrows them with a filter (a customer has few).
+            (Some(customer), status) => {
+                let pk = [keys::invoices_of_customer_pk(customer)];
+                let filter = status.map(|v| ("status", v));
+                let p = query_shards(self, "gsi1", keys::GSI1PK, keys::GSI1SK, &pk, page, filter).await?;
+                return Ok(Page { data: p.items.iter().map(from_data).collect::<Result<_, _>>()?, has_more: p.has_more });
+            }
+            (None, Some(status)) => query_shards(self, "gsi3", keys::GSI3PK, keys::GSI3SK, &keys::shard_keys(&format!("INVOICES#{status}")), page, None).await?,
+            (None, None) => query_shards(self, "gsi2", keys::GSI2PK, keys::GSI2SK, &keys::shard_keys("INVOICES"), page, None).await?,
+        };
+        // gsi2/gsi3 hold keys only (cheap to write); fetch the page's items.
+        let wanted: Vec<_> = found
+            .items
+            .iter()
+            .filter_map(|i| Some(std::collections::HashMap::from([(keys::PK.to_owned(), i.get(keys::PK)?.clone()), (keys::SK.to_owned(), i.get(keys::SK)?.clone())])))
+            .collect();
+        let order: Vec<_> = wanted.iter().map(|k| k.get(keys::PK).cloned()).collect();
+        let items = self.batch_get(wanted).await?;
+        let mut data = Vec::with_capacity(items.len());
+        for pk in order {
+            if let Some(item) = items.iter().find(|i| i.get(keys::PK).cloned() == pk) {
+                let invoice: Invoice = from_data(item)?;
+                // The index is eventually consistent: drop what moved on.
+                if filter.status.is_none_or(|s| s == invoice.status) {
+                    data.push(invoice);
+                }
+            }
+        }
+        Ok(Page { data, has_more: found.has_more })
     }
 }

@@ -57,3 +57,35 @@ pub fn customers_list_pk(id: CustomerId) -> String {
 pub fn invoices_of_customer_pk(customer: CustomerId) -> String {
     format!("CUS#{customer}#INVOICES")
 }
+
+pub const GSI2PK: &str = "gsi2pk";
+pub const GSI2SK: &str = "gsi2sk";
+pub const GSI3PK: &str = "gsi3pk";
+pub const GSI3SK: &str = "gsi3sk";
+
+/// Every invoice, newest first (index `gsi2`, keys only).
+pub fn all_invoices_pk(id: InvoiceId) -> String {
+    list_shard("INVOICES", id.ulid())
+}
+
+/// Invoices in one status, newest first (index `gsi3`, keys only).
+pub fn invoices_by_status_pk(status: &str, id: InvoiceId) -> String {
+    list_shard(&format!("INVOICES#{status}"), id.ulid())
+}
+
+/// All shard keys of a list index.
+pub fn shard_keys(prefix: &str) -> Vec<String> {
+    (0..LIST_SHARDS).map(|n| format!("{prefix}#{n}")).collect()
+}
+
+pub fn idempotency_pk(scope: &str) -> String {
+    format!("IDEM#{scope}")
+}
+pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
+
+pub fn api_key_pk(hash_hex: &str) -> String {
+    format!("APIKEY#{hash_hex}")
+}
+pub const API_KEY_SK: &str = "APIKEY";
+/// All API keys (there are few), in `gsi1`.
+pub const API_KEYS_LIST_PK: &str = "APIKEYS";

@@ -1,12 +1,16 @@
 //! DynamoDB adapter: implements the domain's store ports on one table.
 //! The key design is in `docs/data-model.md`; `keys` is its code form.
 
+mod api_keys;
 mod customers;
 mod error;
+mod idempotency;
 mod invoices;
 pub mod keys;
+mod lists;
 mod outbox;
 mod record;
+mod reply;
 
 use aws_sdk_dynamodb::Client;
 

@@ -1,0 +1,759 @@
+//! The OpenAPI document (`shared/api/openapi.yaml`) against the live stack:
+//! every answer the local stack gives must be a status the document lists
+//! for that operation, in a media type it lists, with a body its schema
+//! accepts; every request body the API accepted must be one the document
+//! accepts too. Mismatches are collected and reported all at once.
+//!
+//! Routes the stack does not serve yet (API Gateway's own 404
+//! `{"message": "Not Found"}`) are not passed silently: the main test
+//! prints them, and the ignored test below fails listing them
+//! (`cargo test -p o2c-e2e --test e2e openapi -- --ignored`). Drop its
+//! `#[ignore]` once every documented route is live.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use o2c_domain::api_key::Scope;
+use o2c_domain::ports::ApiKeyAdmin;
+use o2c_e2e::Api;
+use serde_json::{json, Value};
+
+const UNKNOWN_CUSTOMER: &str = "cus_01ARZ3NDEKTSV4RRFFQ69G5FAV";
+const UNKNOWN_INVOICE: &str = "inv_01ARZ3NDEKTSV4RRFFQ69G5FAV";
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+// ------------------------------------------------------------ the document
+
+struct OpenApi {
+    doc: Value,
+    /// `components.schemas`, with `$ref`s rewritten to `#/$defs/...` so
+    /// each checked schema carries the whole set beside it.
+    defs: Value,
+}
+
+struct Operation<'a> {
+    method: String,
+    template: String,
+    op: &'a Value,
+}
+
+impl Operation<'_> {
+    fn id(&self) -> String {
+        let name = self.op["operationId"].as_str().unwrap_or("?");
+        format!("{} {} ({name})", self.method.to_uppercase(), self.template)
+    }
+}
+
+impl OpenApi {
+    fn load() -> Self {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/api/openapi.yaml");
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+        let doc: Value = serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid YAML for JSON: {e}"));
+        let mut defs = doc["components"]["schemas"].clone();
+        rewrite_refs(&mut defs);
+        Self { doc, defs }
+    }
+
+    fn operations(&self) -> Vec<Operation<'_>> {
+        let mut out = Vec::new();
+        for (template, item) in self.doc["paths"].as_object().into_iter().flatten() {
+            for m in METHODS {
+                if let Some(op) = item.get(m) {
+                    out.push(Operation { method: m.to_owned(), template: template.clone(), op });
+                }
+            }
+        }
+        out
+    }
+
+    /// The documented operation a concrete request lands on; like API
+    /// Gateway, the template with the most literal segments wins.
+    fn find(&self, method: &str, path: &str) -> Option<Operation<'_>> {
+        let path = path.split('?').next().unwrap_or(path);
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        self.operations()
+            .into_iter()
+            .filter(|o| o.method.eq_ignore_ascii_case(method))
+            .filter_map(|o| {
+                let segs: Vec<&str> = o.template.trim_start_matches('/').split('/').collect();
+                if segs.len() != parts.len() {
+                    return None;
+                }
+                let mut literal = 0;
+                for (s, p) in segs.iter().zip(&parts) {
+                    if s.starts_with('{') && s.ends_with('}') {
+                        if p.is_empty() {
+                            return None;
+                        }
+                    } else if s == p {
+                        literal += 1;
+                    } else {
+                        return None;
+                    }
+                }
+                Some((literal, o))
+            })
+            .max_by_key(|(literal, _)| *literal)
+            .map(|(_, o)| o)
+    }
+
+    /// Follows a local `$ref` (`#/components/responses/...`) to its target.
+    fn resolve<'a>(&'a self, mut v: &'a Value) -> Result<&'a Value, String> {
+        for _ in 0..8 {
+            match v.get("$ref").and_then(Value::as_str) {
+                Some(r) => {
+                    let pointer = r.strip_prefix('#').ok_or_else(|| format!("non-local $ref {r}"))?;
+                    v = self.doc.pointer(pointer).ok_or_else(|| format!("$ref {r} points at nothing"))?;
+                }
+                None => return Ok(v),
+            }
+        }
+        Err("$ref chain too long".into())
+    }
+
+    /// A JSON Schema 2020-12 validator for one schema of the document.
+    fn validator(&self, schema: &Value) -> Result<jsonschema::Validator, String> {
+        let mut root = schema.clone();
+        rewrite_refs(&mut root);
+        let root = match root {
+            Value::Object(mut m) => {
+                m.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
+                m.insert("$defs".into(), self.defs.clone());
+                Value::Object(m)
+            }
+            other => json!({"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": self.defs, "allOf": [other]}),
+        };
+        jsonschema::draft202012::options().should_validate_formats(true).build(&root).map_err(|e| format!("the schema does not compile: {e}"))
+    }
+
+    /// Every way `instance` breaks `schema`, one line each.
+    fn schema_errors(&self, schema: &Value, instance: &Value) -> Vec<String> {
+        match self.validator(schema) {
+            Ok(v) => v.iter_errors(instance).map(|e| format!("at `{}`: {e}", e.instance_path())).collect(),
+            Err(e) => vec![e],
+        }
+    }
+
+    fn request_schema<'a>(&'a self, op: &'a Value) -> Option<&'a Value> {
+        let body = self.resolve(op.get("requestBody")?).ok()?;
+        body.get("content")?.get("application/json")?.get("schema")
+    }
+}
+
+fn rewrite_refs(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                if k == "$ref" {
+                    if let Some(r) = child.as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+                        *child = Value::String(format!("#/$defs/{r}"));
+                    }
+                } else {
+                    rewrite_refs(child);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(rewrite_refs),
+        _ => {}
+    }
+}
+
+// ---------------------------------------------------------------- the wire
+
+#[derive(Debug)]
+struct Live {
+    status: u16,
+    content_type: String,
+    headers: reqwest::header::HeaderMap,
+    text: String,
+    json: Option<Value>,
+}
+
+impl Live {
+    /// API Gateway's own answer for a path no route matches.
+    fn is_gateway_not_found(&self) -> bool {
+        self.status == 404 && self.content_type.starts_with("application/json") && self.json.as_ref() == Some(&json!({"message": "Not Found"}))
+    }
+
+    fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    fn id(&self) -> Option<String> {
+        self.json.as_ref()?.get("id")?.as_str().map(str::to_owned)
+    }
+}
+
+/// How a request authenticates.
+#[derive(Clone, Copy)]
+enum Key<'a> {
+    Dev,
+    None,
+    Other(&'a str),
+}
+
+struct Request<'a> {
+    method: &'a str,
+    path: String,
+    key: Key<'a>,
+    body: Option<String>,
+    content_type: Option<&'a str>,
+    idempotency_key: Option<String>,
+}
+
+impl<'a> Request<'a> {
+    fn new(method: &'a str, path: impl Into<String>) -> Self {
+        Self { method, path: path.into(), key: Key::Dev, body: None, content_type: None, idempotency_key: None }
+    }
+
+    fn json(mut self, body: &Value) -> Self {
+        self.body = Some(body.to_string());
+        self.content_type = Some("application/json");
+        self
+    }
+
+    fn raw(mut self, body: &str, content_type: &'a str) -> Self {
+        self.body = Some(body.to_owned());
+        self.content_type = Some(content_type);
+        self
+    }
+
+    fn key(mut self, key: Key<'a>) -> Self {
+        self.key = key;
+        self
+    }
+
+    fn idempotency_key(mut self, k: &str) -> Self {
+        self.idempotency_key = Some(k.to_owned());
+        self
+    }
+}
+
+struct Wire {
+    api: Api,
+    client: reqwest::Client,
+}
+
+impl Wire {
+    fn new() -> Self {
+        Self { api: Api::new(), client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("an HTTP client") }
+    }
+
+    async fn send(&self, r: &Request<'_>) -> Live {
+        let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("a method");
+        let mut req = self.client.request(method, format!("{}{}", self.api.base, r.path));
+        match r.key {
+            Key::Dev => req = req.bearer_auth(&self.api.key),
+            Key::Other(k) => req = req.bearer_auth(k),
+            Key::None => {}
+        }
+        if let Some(ct) = r.content_type {
+            req = req.header("content-type", ct);
+        }
+        if let Some(k) = &r.idempotency_key {
+            req = req.header("idempotency-key", k);
+        }
+        if let Some(b) = &r.body {
+            req = req.body(b.clone());
+        }
+        let res = req.send().await.unwrap_or_else(|e| panic!("the local stack is not answering on {} (run `make test`): {e}", self.api.base));
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+        let text = res.text().await.expect("a body");
+        let json = serde_json::from_str(&text).ok();
+        Live { status, content_type, headers, text, json }
+    }
+}
+
+// ------------------------------------------------------------- the checker
+
+struct Conformance {
+    doc: OpenApi,
+    wire: Wire,
+    mismatches: Vec<String>,
+    /// Documented operations answered by API Gateway's 404.
+    not_live: BTreeSet<String>,
+    /// Documented operations the stack served, and whether one answer was 2xx.
+    served: BTreeMap<String, bool>,
+    /// Answers checked.
+    checked: usize,
+}
+
+impl Conformance {
+    fn new() -> Self {
+        Self { doc: OpenApi::load(), wire: Wire::new(), mismatches: Vec::new(), not_live: BTreeSet::new(), served: BTreeMap::new(), checked: 0 }
+    }
+
+    /// Sends `r`, checks the answer against the document and, when
+    /// `expected` is not empty, that the status is one of those.
+    async fn exchange(&mut self, step: &str, r: Request<'_>, expected: &[u16]) -> Live {
+        let live = self.wire.send(&r).await;
+        self.checked += 1;
+        let mut problems = self.check(&r, &live);
+        let documented_v1 = self.doc.find(r.method, &r.path).is_some_and(|o| o.template.starts_with("/v1/"));
+        let not_live = documented_v1 && live.is_gateway_not_found();
+        if !not_live && !expected.is_empty() && !expected.contains(&live.status) {
+            problems.push(format!("answered {} where {expected:?} was expected: {}", live.status, live.text));
+        }
+        for p in problems {
+            self.mismatches.push(format!("{step} — {} {}: {p}", r.method, r.path));
+        }
+        live
+    }
+
+    fn check(&mut self, r: &Request<'_>, live: &Live) -> Vec<String> {
+        let mut out = Vec::new();
+        let Some(operation) = self.doc.find(r.method, &r.path) else {
+            // Not a documented path: only API Gateway's own 404 is right.
+            let schema = json!({"$ref": "#/components/schemas/GatewayMessage"});
+            if live.status != 404 || !live.content_type.starts_with("application/json") {
+                out.push(format!("an undocumented path answered {} {}", live.status, live.content_type));
+            }
+            match &live.json {
+                Some(body) => out.extend(self.doc.schema_errors(&schema, body)),
+                None => out.push(format!("the body is not JSON: {:?}", live.text)),
+            }
+            return out;
+        };
+        let id = operation.id();
+        if live.is_gateway_not_found() && operation.template.starts_with("/v1/") {
+            self.not_live.insert(id);
+            return out;
+        }
+        let entry = self.served.entry(id.clone()).or_insert(false);
+        *entry |= live.is_success();
+
+        let status = live.status.to_string();
+        let Some(response) = operation.op["responses"].get(&status) else {
+            let documented: Vec<&String> = operation.op["responses"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
+            out.push(format!("status {status} is not documented for {id} (documented: {documented:?}); body: {}", live.text));
+            return out;
+        };
+        let response = match self.doc.resolve(response) {
+            Ok(v) => v,
+            Err(e) => return vec![e],
+        };
+
+        // Documented headers, when present, hold documented values.
+        for (name, header) in response.get("headers").and_then(Value::as_object).into_iter().flatten() {
+            let Some(value) = live.headers.get(name.to_ascii_lowercase().as_str()).and_then(|v| v.to_str().ok()) else { continue };
+            let header = match self.doc.resolve(header) {
+                Ok(h) => h,
+                Err(e) => return vec![e],
+            };
+            for e in self.doc.schema_errors(&header["schema"], &json!(value)) {
+                out.push(format!("header {name}: {e}"));
+            }
+        }
+        let replay_documented = response.get("headers").and_then(Value::as_object).is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("idempotent-replayed")));
+        if live.headers.contains_key("idempotent-replayed") && !replay_documented {
+            out.push(format!("header Idempotent-Replayed is not documented for status {status}"));
+        }
+
+        let media = live.content_type.split(';').next().unwrap_or("").trim().to_owned();
+        let Some(content) = response.get("content").and_then(Value::as_object) else {
+            if !live.text.is_empty() {
+                out.push(format!("status {status} documents no body, but one came: {}", live.text));
+            }
+            return out;
+        };
+        let Some(schema) = content.get(&media).and_then(|m| m.get("schema")) else {
+            out.push(format!("content type {media:?} is not documented for status {status} (documented: {:?})", content.keys().collect::<Vec<_>>()));
+            return out;
+        };
+        let Some(body) = &live.json else {
+            out.push(format!("the body is not JSON: {:?}", live.text));
+            return out;
+        };
+        for e in self.doc.schema_errors(schema, body) {
+            out.push(format!("response {status}: {e}"));
+        }
+        // A problem names the request it answers, in its body and header alike.
+        if media == "application/problem+json" {
+            let header = live.headers.get("x-correlation-id").and_then(|v| v.to_str().ok());
+            if header.is_some() && body.get("correlation_id").and_then(Value::as_str) != header {
+                out.push(format!("correlation_id {} differs from header X-Correlation-Id {header:?}", body["correlation_id"]));
+            }
+        }
+
+        // The document must accept every request body the API accepted.
+        if live.is_success() {
+            if let Some(sent) = r.body.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok()) {
+                match self.doc.request_schema(operation.op) {
+                    Some(schema) => {
+                        for e in self.doc.schema_errors(schema, &sent) {
+                            out.push(format!("the API accepted a request body the document refuses: {e}"));
+                        }
+                    }
+                    None => out.push("the API accepted a JSON body, but the operation documents none".into()),
+                }
+            }
+        }
+        out
+    }
+
+    async fn get(&mut self, step: &str, path: impl Into<String>, expected: &[u16]) -> Live {
+        self.exchange(step, Request::new("GET", path), expected).await
+    }
+
+    async fn post(&mut self, step: &str, path: impl Into<String>, body: Option<&Value>, expected: &[u16]) -> Live {
+        let r = Request::new("POST", path);
+        let r = match body {
+            Some(b) => r.json(b),
+            None => r,
+        };
+        self.exchange(step, r, expected).await
+    }
+
+    async fn send_json(&mut self, step: &str, method: &'static str, path: impl Into<String>, body: &Value, expected: &[u16]) -> Live {
+        self.exchange(step, Request::new(method, path).json(body), expected).await
+    }
+
+    /// A step later steps build on: stops the test (with everything found
+    /// so far) when it did not succeed.
+    fn required(&self, step: &str, live: Live) -> Live {
+        if !live.is_success() {
+            panic!("{step} failed with {}: {}\n\nmismatches so far:\n{}", live.status, live.text, self.mismatches.join("\n"));
+        }
+        live
+    }
+
+    /// Every documented operation the stack serves must have been driven
+    /// to a 2xx at least once; every documented operation must be driven.
+    fn coverage(&mut self) {
+        let ids: Vec<String> = self.doc.operations().iter().map(Operation::id).collect();
+        for id in ids {
+            match self.served.get(&id) {
+                Some(true) => {}
+                Some(false) => self.mismatches.push(format!("{id}: served, but no step got a 2xx answer from it")),
+                None if self.not_live.contains(&id) => {}
+                None => self.mismatches.push(format!("{id}: documented, but no step exercises it")),
+            }
+        }
+    }
+}
+
+/// A key holding only `scopes`, stored the way the admin command stores one.
+async fn key_with(scopes: Vec<Scope>) -> String {
+    let aws = o2c_e2e::local_aws().await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&aws).endpoint_url(o2c_e2e::dynamodb_endpoint()).build();
+    let store = o2c_store::DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), o2c_e2e::table_name());
+    let (secret, hash, key) = o2c_api::keys::new_api_key("openapi-conformance", scopes, chrono::Utc::now()).expect("a key");
+    store.create_api_key(hash, &key).await.expect("the key is stored");
+    secret
+}
+
+/// The scope an operation's security requirement names.
+fn required_scope(op: &Value) -> Option<String> {
+    op["security"].as_array()?.iter().find_map(|r| r["bearerAuth"][0].as_str().map(str::to_owned))
+}
+
+fn today() -> String {
+    chrono::Utc::now().date_naive().to_string()
+}
+
+fn in_days(days: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", ulid::Ulid::new())
+}
+
+// ---------------------------------------------------------------- the tests
+
+#[test]
+fn the_document_is_openapi_3_1_and_every_operation_is_named_and_documents_a_4xx() {
+    let doc = OpenApi::load();
+    let mut problems = Vec::new();
+    if doc.doc["openapi"] != "3.1.0" {
+        problems.push(format!("openapi is {}, not 3.1.0", doc.doc["openapi"]));
+    }
+    let operations = doc.operations();
+    if operations.is_empty() {
+        problems.push("the document has no operations".into());
+    }
+    let mut names = BTreeSet::new();
+    for o in &operations {
+        let id = o.id();
+        match o.op["operationId"].as_str() {
+            Some(name) if !name.is_empty() => {
+                if !names.insert(name.to_owned()) {
+                    problems.push(format!("{id}: operationId {name} is used twice"));
+                }
+            }
+            _ => problems.push(format!("{id}: no operationId")),
+        }
+        let statuses: Vec<&String> = o.op["responses"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
+        if !statuses.iter().any(|s| s.starts_with('4')) {
+            problems.push(format!("{id}: documents no 4xx answer ({statuses:?})"));
+        }
+        let is_v1 = o.template.starts_with("/v1/");
+        let security = o.op.get("security").or_else(|| doc.doc.get("security"));
+        let bearer = security.and_then(Value::as_array).is_some_and(|s| s.iter().any(|r| r.get("bearerAuth").is_some()));
+        if is_v1 && !bearer {
+            problems.push(format!("{id}: a /v1 operation without bearerAuth"));
+        }
+        if !is_v1 && o.op.get("security") != Some(&json!([])) {
+            problems.push(format!("{id}: a local operation must say `security: []`"));
+        }
+        if is_v1 && ["post", "patch", "put"].contains(&o.method.as_str()) && !statuses.iter().any(|s| *s == "401") {
+            problems.push(format!("{id}: no 401"));
+        }
+        if is_v1 && o.method == "post" {
+            let has_key = o.op["parameters"].as_array().into_iter().flatten().any(|p| doc.resolve(p).is_ok_and(|p| p["name"] == "Idempotency-Key"));
+            if !has_key {
+                problems.push(format!("{id}: a POST without the Idempotency-Key parameter"));
+            }
+        }
+        let scope_named = o.op["description"].as_str().is_some_and(|d| d.contains("invoices:write") || d.contains("invoices:read"));
+        if is_v1 && !scope_named {
+            problems.push(format!("{id}: the description names no scope"));
+        }
+    }
+    // Every schema compiles as JSON Schema 2020-12 with its references.
+    for name in doc.doc["components"]["schemas"].as_object().into_iter().flat_map(|m| m.keys()) {
+        if let Err(e) = doc.validator(&json!({"$ref": format!("#/components/schemas/{name}")})) {
+            problems.push(format!("schema {name}: {e}"));
+        }
+    }
+    // Every $ref points at something.
+    let mut refs = Vec::new();
+    collect_refs(&doc.doc, &mut refs);
+    for r in refs {
+        if !r.starts_with('#') || doc.doc.pointer(&r[1..]).is_none() {
+            problems.push(format!("$ref {r} points at nothing"));
+        }
+    }
+    // The error codes are exactly the domain's.
+    let documented: BTreeSet<String> = doc.doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_owned)).collect();
+    let domain: BTreeSet<String> = o2c_domain::error_code::ErrorCode::ALL.iter().map(|c| c.as_str().to_owned()).collect();
+    if documented != domain {
+        problems.push(format!("ErrorCode differs from the domain's: only documented {:?}, only in the domain {:?}", documented.difference(&domain).collect::<Vec<_>>(), domain.difference(&documented).collect::<Vec<_>>()));
+    }
+    assert!(problems.is_empty(), "{} problem(s) in shared/api/openapi.yaml:\n{}", problems.len(), problems.join("\n"));
+}
+
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                match (k.as_str(), child) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => collect_refs(child, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|c| collect_refs(c, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_live_answer_matches_the_openapi_document() {
+    let mut c = Conformance::new();
+
+    // Customers.
+    let full_customer = json!({
+        "name": "Conformance GmbH",
+        "email": "ap@conformance.example",
+        "cc": ["controller@conformance.example"],
+        "currency": "EUR",
+        "payment_terms": {"net_days": 30, "discount_percent": "2", "discount_days": 10},
+        "locale": "de-CH",
+        "time_zone": "Europe/Berlin",
+        "billing_address": {"line1": "Hauptstrasse 1", "city": "Berlin", "postal_code": "10115", "country": "DE"},
+        "tax_id": "DE123456789",
+        "credit_limit": "5000.00",
+        "external_id": unique("erp"),
+        "metadata": {"source": "openapi-conformance"}
+    });
+    let step = "create a customer with every field";
+    let live = c.post(step, "/v1/customers", Some(&full_customer), &[201]).await;
+    let customer = c.required(step, live).id().expect("a customer id");
+    c.post("create a customer with only the required fields", "/v1/customers", Some(&json!({"name": "Minimal KK", "email": "ap@minimal.example", "currency": "JPY"})), &[201]).await;
+    c.get("retrieve the customer", format!("/v1/customers/{customer}"), &[200]).await;
+    c.get("retrieve an unknown customer", format!("/v1/customers/{UNKNOWN_CUSTOMER}"), &[404]).await;
+    c.get("retrieve a customer by a malformed id", "/v1/customers/not-an-id", &[404]).await;
+    c.get("retrieve a customer by an invoice id", format!("/v1/customers/{UNKNOWN_INVOICE}"), &[404]).await;
+    let page = c.get("list customers", "/v1/customers", &[200]).await;
+    c.get("list customers one at a time", "/v1/customers?limit=1", &[200]).await;
+    if let Some(first) = page.json.as_ref().and_then(|b| b["data"][0]["id"].as_str()) {
+        c.get("list customers after the first", format!("/v1/customers?limit=2&starting_after={first}"), &[200]).await;
+    }
+    c.get("list customers with limit 0", "/v1/customers?limit=0", &[422]).await;
+    c.get("list customers with limit 101", "/v1/customers?limit=101", &[422]).await;
+    c.send_json("update the customer", "PATCH", format!("/v1/customers/{customer}"), &json!({"name": "Conformance AG", "metadata": {"source": "openapi-conformance", "patched": "yes"}}), &[200]).await;
+    c.send_json("clear the customer's optional fields", "PATCH", format!("/v1/customers/{customer}"), &json!({"tax_id": null, "credit_limit": null, "billing_address": null, "metadata": {"patched": ""}}), &[200]).await;
+    c.send_json("change the customer's currency", "PATCH", format!("/v1/customers/{customer}"), &json!({"currency": "USD"}), &[422]).await;
+    c.send_json("update the customer with an unknown field", "PATCH", format!("/v1/customers/{customer}"), &json!({"colour": "red"}), &[422]).await;
+    c.send_json("update an unknown customer", "PATCH", format!("/v1/customers/{UNKNOWN_CUSTOMER}"), &json!({"name": "Nobody"}), &[404]).await;
+    c.send_json(
+        "set the customer's dunning policy",
+        "PUT",
+        format!("/v1/customers/{customer}/dunning-policy"),
+        &json!({"steps": [{"offset_days": -3, "template": "friendly"}, {"offset_days": 7, "template": "firm"}, {"offset_days": 30, "template": "final", "credit_hold": true}]}),
+        &[],
+    )
+    .await;
+    c.send_json("set an unknown customer's dunning policy", "PUT", format!("/v1/customers/{UNKNOWN_CUSTOMER}/dunning-policy"), &json!({"steps": []}), &[404]).await;
+
+    // Invoices.
+    let lines = json!([
+        {"description": "Consulting", "quantity": "1.5", "unit_amount": "100", "tax_rate": "19"},
+        {"description": "Books", "quantity": "2", "unit_amount": "9.99", "tax_rate": "7"},
+        {"description": "Shipping", "quantity": "1", "unit_amount": "4.90"}
+    ]);
+    let full_invoice = json!({
+        "customer": customer, "currency": "EUR", "lines": lines, "issue_date": today(), "due_date": in_days(30),
+        "memo": "Thank you.", "po_number": "PO-4711", "metadata": {"order": "SO-1"}
+    });
+    let step = "create a draft with every field";
+    let live = c.post(step, "/v1/invoices", Some(&full_invoice), &[201]).await;
+    let draft = c.required(step, live).id().expect("an invoice id");
+    let step = "create a minimal draft";
+    let live = c.post(step, "/v1/invoices", Some(&json!({"customer": customer, "lines": [{"description": "x", "quantity": "1", "unit_amount": "10"}]})), &[201]).await;
+    let minimal = c.required(step, live).id().expect("an invoice id");
+    c.get("retrieve the draft", format!("/v1/invoices/{draft}"), &[200]).await;
+    c.get("retrieve an unknown invoice", format!("/v1/invoices/{UNKNOWN_INVOICE}"), &[404]).await;
+    c.get("retrieve an invoice by a malformed id", "/v1/invoices/not-an-id", &[404]).await;
+    c.send_json("edit the draft", "PATCH", format!("/v1/invoices/{draft}"), &json!({"memo": "Thank you!", "lines": lines}), &[200]).await;
+    c.send_json("clear the draft's optional fields", "PATCH", format!("/v1/invoices/{minimal}"), &json!({"memo": null, "po_number": null, "due_date": null, "metadata": {"order": ""}}), &[200]).await;
+    c.send_json("edit the draft with an unknown field", "PATCH", format!("/v1/invoices/{draft}"), &json!({"colour": "red"}), &[422]).await;
+    c.send_json("edit an unknown invoice", "PATCH", format!("/v1/invoices/{UNKNOWN_INVOICE}"), &json!({"memo": "x"}), &[404]).await;
+    let step = "finalize the draft";
+    let live = c.post(step, format!("/v1/invoices/{draft}/finalize"), None, &[200]).await;
+    c.required(step, live);
+    c.post("finalize it again", format!("/v1/invoices/{draft}/finalize"), None, &[409]).await;
+    c.post("finalize a draft, overriding a credit hold", format!("/v1/invoices/{minimal}/finalize"), Some(&json!({"override_credit_hold": true})), &[200]).await;
+    c.post("finalize an unknown invoice", format!("/v1/invoices/{UNKNOWN_INVOICE}/finalize"), None, &[404]).await;
+    c.send_json("edit an open invoice", "PATCH", format!("/v1/invoices/{draft}"), &json!({"memo": "too late"}), &[409]).await;
+    let step = "create and finalize in one step";
+    let live = c.post(step, "/v1/invoices", Some(&json!({"customer": customer, "finalize": true, "lines": [{"description": "y", "quantity": "3", "unit_amount": "0.335", "tax_rate": "19"}]})), &[201]).await;
+    let open = c.required(step, live).id().expect("an invoice id");
+    c.post("create a zero-total invoice, paid on finalize", "/v1/invoices", Some(&json!({"customer": customer, "finalize": true, "lines": [{"description": "free", "quantity": "0", "unit_amount": "0"}]})), &[201]).await;
+    c.get("read the timeline", format!("/v1/invoices/{draft}/events"), &[200]).await;
+    c.get("read an unknown invoice's timeline", format!("/v1/invoices/{UNKNOWN_INVOICE}/events"), &[404]).await;
+    c.get("list invoices", "/v1/invoices", &[200]).await;
+    c.get("list a customer's open invoices", format!("/v1/invoices?customer={customer}&status=open&limit=5"), &[200]).await;
+    c.get("list invoices after one", format!("/v1/invoices?starting_after={draft}"), &[200]).await;
+    c.get("list invoices by an unknown status", "/v1/invoices?status=lost", &[422]).await;
+    c.get("list invoices with limit 0", "/v1/invoices?limit=0", &[422]).await;
+    c.post("email the invoice again", format!("/v1/invoices/{open}/send"), None, &[200]).await;
+    c.post("dispute the invoice", format!("/v1/invoices/{open}/dispute"), Some(&json!({"reason": "Goods not received"})), &[200]).await;
+    c.post("resolve the dispute", format!("/v1/invoices/{open}/resolve"), None, &[200]).await;
+    c.post("promise to pay", format!("/v1/invoices/{open}/promise"), Some(&json!({"date": in_days(10)})), &[200]).await;
+    c.post("mark the invoice uncollectible", format!("/v1/invoices/{open}/mark_uncollectible"), None, &[200]).await;
+    c.post("mark it uncollectible again", format!("/v1/invoices/{open}/mark_uncollectible"), None, &[409]).await;
+    c.post("void an open invoice", format!("/v1/invoices/{draft}/void"), None, &[200]).await;
+    c.post("void it again", format!("/v1/invoices/{draft}/void"), None, &[409]).await;
+    c.post("void an unknown invoice", format!("/v1/invoices/{UNKNOWN_INVOICE}/void"), None, &[404]).await;
+
+    // Error answers.
+    c.exchange("retrieve without a key", Request::new("GET", format!("/v1/customers/{customer}")).key(Key::None), &[401]).await;
+    c.exchange("create with an unknown key", Request::new("POST", "/v1/invoices").key(Key::Other("sk_wrong")).json(&full_invoice), &[401]).await;
+    c.exchange("create from malformed JSON", Request::new("POST", "/v1/customers").raw("{\"name\": ", "application/json"), &[400]).await;
+    c.exchange("create from a JSON array", Request::new("POST", "/v1/invoices").raw("[]", "application/json"), &[400]).await;
+    c.exchange("create from a body that is not JSON", Request::new("POST", "/v1/customers").raw("name=Acme", "text/plain"), &[415]).await;
+    c.post("create a customer with invalid fields", "/v1/customers", Some(&json!({"email": "not-an-email", "currency": "EURO", "time_zone": "Mars/Base", "colour": "red"})), &[422]).await;
+    c.post("create an invoice with an invalid line", "/v1/invoices", Some(&json!({"customer": customer, "lines": [{"description": "x", "quantity": "-1", "unit_amount": "1.1234567"}]})), &[422]).await;
+    c.post("create an invoice in another currency than the customer's", "/v1/invoices", Some(&json!({"customer": customer, "currency": "USD", "lines": [{"description": "x", "quantity": "1", "unit_amount": "1"}]})), &[422]).await;
+    c.post("create an invoice for an unknown customer", "/v1/invoices", Some(&json!({"customer": UNKNOWN_CUSTOMER, "lines": [{"description": "x", "quantity": "1", "unit_amount": "1"}]})), &[404]).await;
+    c.get("call a route that does not exist", "/v1/nothing-here", &[404]).await;
+
+    // Every /v1 operation refuses a key without the scope it documents.
+    let reader = key_with(vec![Scope::InvoicesRead]).await;
+    let writer = key_with(vec![Scope::InvoicesWrite]).await;
+    let probes: Vec<(String, String, Option<String>, bool)> = c
+        .doc
+        .operations()
+        .iter()
+        .filter(|o| o.template.starts_with("/v1/"))
+        .map(|o| (o.method.to_uppercase(), o.template.clone(), required_scope(o.op), o.op.get("requestBody").is_some()))
+        .collect();
+    for (method, template, scope, has_body) in probes {
+        let Some(scope) = scope else { continue };
+        let lacking = if scope == "invoices:write" { &reader } else { &writer };
+        let path = template.replace("/customers/{id}", &format!("/customers/{UNKNOWN_CUSTOMER}")).replace("/invoices/{id}", &format!("/invoices/{UNKNOWN_INVOICE}"));
+        let mut r = Request::new(&method, path).key(Key::Other(lacking));
+        if has_body {
+            r = r.json(&json!({}));
+        }
+        c.exchange(&format!("call {method} {template} without {scope}"), r, &[403]).await;
+    }
+    c.exchange("create with an invalid Idempotency-Key", Request::new("POST", "/v1/customers").json(&json!({"name": "Bad Key", "email": "ap@bad.example", "currency": "EUR"})).idempotency_key("two words"), &[422]).await;
+
+    // Idempotency-Key: whatever the stack answers must be documented.
+    let key = unique("conformance");
+    let body = json!({"name": "Once GmbH", "email": "ap@once.example", "currency": "EUR"});
+    c.exchange("create with an Idempotency-Key", Request::new("POST", "/v1/customers").json(&body).idempotency_key(&key), &[201]).await;
+    c.exchange("repeat it with the same key", Request::new("POST", "/v1/customers").json(&body).idempotency_key(&key), &[201]).await;
+    let other = json!({"name": "Twice GmbH", "email": "ap@once.example", "currency": "EUR"});
+    c.exchange("reuse the key for another body", Request::new("POST", "/v1/customers").json(&other).idempotency_key(&key), &[]).await;
+
+    // Local controls.
+    c.exchange("ask for health", Request::new("GET", "/_local/health").key(Key::None), &[200]).await;
+    let now = c.exchange("read the schedule clock", Request::new("GET", "/_local/time").key(Key::None), &[200]).await;
+    let now = now.json.as_ref().and_then(|b| b["now"].as_str()).unwrap_or("2020-01-01T00:00:00Z").to_owned();
+    // Travelling to where the clock already stands fires nothing.
+    c.exchange("travel to the present", Request::new("POST", "/_local/time-travel").key(Key::None).json(&json!({"to": now})), &[200]).await;
+    c.exchange("travel without a destination", Request::new("POST", "/_local/time-travel").key(Key::None).json(&json!({})), &[400]).await;
+
+    c.coverage();
+    eprintln!("checked {} live answers; {} documented operation(s) served", c.checked, c.served.len());
+    if !c.not_live.is_empty() {
+        eprintln!(
+            "not yet served by the stack (API Gateway 404), see `operations_the_stack_does_not_serve_yet_are_listed`:\n  {}",
+            c.not_live.iter().cloned().collect::<Vec<_>>().join("\n  ")
+        );
+    }
+    assert!(c.mismatches.is_empty(), "{} mismatch(es) between the live API and shared/api/openapi.yaml:\n{}", c.mismatches.len(), c.mismatches.join("\n"));
+}
+
+#[tokio::test]
+#[ignore = "send, dispute, resolve, promise and PUT dunning-policy still answer API Gateway's 404 (not implemented yet); run with --ignored to list what is missing"]
+async fn operations_the_stack_does_not_serve_yet_are_listed() {
+    let doc = OpenApi::load();
+    let wire = Wire::new();
+    let mut missing = Vec::new();
+    for o in doc.operations() {
+        if !o.template.starts_with("/v1/") {
+            continue;
+        }
+        // Unknown ids and empty bodies: no probe changes anything.
+        let path = o.template.replace("/customers/{id}", &format!("/customers/{UNKNOWN_CUSTOMER}")).replace("/invoices/{id}", &format!("/invoices/{UNKNOWN_INVOICE}"));
+        let method = o.method.to_uppercase();
+        let mut r = Request::new(&method, path);
+        if o.op.get("requestBody").is_some() {
+            r = r.json(&json!({}));
+        }
+        if wire.send(&r).await.is_gateway_not_found() {
+            missing.push(o.id());
+        }
+    }
+    assert!(missing.is_empty(), "{} documented operation(s) not served by the stack yet:\n{}", missing.len(), missing.join("\n"));
+}
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_replays_the_first_answer_and_refuses_another_body() {
+    let wire = Wire::new();
+    let key = unique("replay");
+    let body = json!({"name": "Replay GmbH", "email": "ap@replay.example", "currency": "EUR"});
+    let first = wire.send(&Request::new("POST", "/v1/customers").json(&body).idempotency_key(&key)).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let again = wire.send(&Request::new("POST", "/v1/customers").json(&body).idempotency_key(&key)).await;
+    let mut problems = Vec::new();
+    if (again.status, &again.text) != (first.status, &first.text) {
+        problems.push(format!("the replay is not byte for byte the first answer: {} {} vs {} {}", again.status, again.text, first.status, first.text));
+    }
+    if again.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()) != Some("true") {
+        problems.push("the replay lacks `Idempotent-Replayed: true`".into());
+    }
+    let other = json!({"name": "Another GmbH", "email": "ap@replay.example", "currency": "EUR"});
+    let reused = wire.send(&Request::new("POST", "/v1/customers").json(&other).idempotency_key(&key)).await;
+    if reused.status != 409 || reused.json.as_ref().map(|b| &b["code"]) != Some(&json!("idempotency_key_reused")) {
+        problems.push(format!("the key reused for another body answered {} {}, not 409 idempotency_key_reused", reused.status, reused.text));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
