@@ -9,3 +9,4 @@ mod invoice_lifecycle;
 mod invoice_routes;
 mod local_controls;
 mod openapi_conformance;
+mod under_faults;

@@ -155,3 +155,31 @@ pub async fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> boo
     }
     false
 }
+
+/// An API Gateway (payload 2.0) event, for driving a handler in process.
+pub fn gateway_event(method: &str, route_key: &str, path: &str, id: Option<&str>, key: &str, body: Option<String>, headers: &[(&str, &str)]) -> aws_lambda_events::apigw::ApiGatewayV2httpRequest {
+    let mut e = aws_lambda_events::apigw::ApiGatewayV2httpRequest::default();
+    e.route_key = Some(route_key.into());
+    e.raw_path = Some(path.into());
+    e.request_context.http.method = method.parse().expect("method");
+    e.request_context.request_id = Some(ulid::Ulid::new().to_string());
+    e.headers.insert("authorization", format!("Bearer {key}").parse().expect("header"));
+    e.headers.insert("content-type", "application/json".parse().expect("header"));
+    for (k, v) in headers {
+        e.headers.insert(aws_lambda_events::http::HeaderName::from_bytes(k.as_bytes()).expect("name"), v.parse().expect("value"));
+    }
+    if let Some(id) = id {
+        e.path_parameters.insert("id".into(), id.into());
+    }
+    e.body = body;
+    e
+}
+
+/// A handler's answer: status and JSON body.
+pub fn answer_of(r: &aws_lambda_events::apigw::ApiGatewayV2httpResponse) -> (u16, Value) {
+    let body = match &r.body {
+        Some(aws_lambda_events::encodings::Body::Text(t)) => serde_json::from_str(t).unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    (u16::try_from(r.status_code).unwrap_or(0), body)
+}

@@ -7,7 +7,7 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use o2c_api::auth::Authenticator;
 use o2c_api::fields::object_body;
 use o2c_api::idempotent::{self, receipt_for};
-use o2c_api::invoice_json::{parse_draft_patch, parse_invoice_filter, parse_new_invoice, render_invoice, render_timeline};
+use o2c_api::invoice_json::{parse_action_body, parse_draft_patch, parse_invoice_filter, parse_new_invoice, render_invoice, render_timeline};
 use o2c_api::page::{page_request, render_page};
 use o2c_api::problem::ok_json;
 use o2c_api::request::serve;
@@ -88,7 +88,10 @@ where
             "POST /v1/invoices/{id}/finalize" | "POST /v1/invoices/{id}/void" | "POST /v1/invoices/{id}/mark_uncollectible" => {
                 let principal = self.auth.authorize(&req, Scope::InvoicesWrite).await?;
                 let id = invoice_id(&req)?;
+                req.require_json()?;
                 idempotent::run(&self.store, &req, &principal, ctx.now(), |claim| async {
+                    // Refuse what the action does not understand.
+                    parse_action_body(&object_body(&req.body)?, req.route_key.ends_with("/finalize"))?;
                     let receipt = receipt_for(claim, 200, render_invoice);
                     let invoice = match req.route_key.as_str() {
                         "POST /v1/invoices/{id}/finalize" => actions::finalize_invoice(&self.store, &ctx, id, &receipt).await?,

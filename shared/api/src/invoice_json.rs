@@ -181,6 +181,22 @@ impl DraftPatch {
     }
 }
 
+/// The body of finalize (`override_credit_hold`), void and
+/// mark_uncollectible (nothing): unknown fields are refused.
+pub fn parse_action_body(body: &Map<String, Value>, finalize: bool) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    let mut f = Fields::new(body, "", &mut errors);
+    f.deny_unknown(if finalize { &["override_credit_hold"] } else { &[] });
+    // No customer can be on credit hold before dunning exists, so the
+    // override is read (and type-checked) but changes nothing yet.
+    let _ = f.optional_bool("override_credit_hold");
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
 /// `GET /v1/invoices?customer=&status=`.
 pub fn parse_invoice_filter(query: &std::collections::HashMap<String, String>) -> Result<InvoiceFilter, ApiError> {
     let mut errors = Vec::new();
@@ -260,7 +276,7 @@ pub fn render_invoice(inv: &Invoice) -> Value {
 
 pub fn render_timeline(items: &[TimelineItem]) -> Value {
     let data: Vec<Value> = items.iter().map(|i| json!({"id": i.id, "at": i.at, "type": i.item_type, "summary": i.summary, "data": i.data})).collect();
-    json!({"data": data, "has_more": false})
+    json!({"object": "list", "data": data, "has_more": false})
 }
 
 #[cfg(test)]

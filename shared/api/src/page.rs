@@ -1,5 +1,6 @@
 //! `?limit=` (1..100, default 20) and `?starting_after=<id>`; lists answer
-//! `{"data": [...], "has_more": bool}`.
+//! `{"object": "list", "data": [...], "has_more": bool}` (the contract's
+//! shape plus Stripe's `object`).
 
 use o2c_domain::ports::{Page, PageRequest};
 use serde_json::{json, Value};

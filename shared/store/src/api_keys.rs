@@ -21,9 +21,11 @@ impl ApiKeyRead for DynamoStore {
             .key(keys::PK, s(keys::api_key_pk(&hash.hex())))
             .key(keys::SK, s(keys::API_KEY_SK))
             .consistent_read(true)
+            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(from_sdk)?;
+        self.capacity.record_read(out.consumed_capacity());
         out.item().map(from_data).transpose()
     }
 }

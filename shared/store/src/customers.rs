@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnConsumedCapacity, TransactWriteItem};
 use o2c_domain::customer::Customer;
 use o2c_domain::ids::CustomerId;
 use o2c_domain::money::Money;
@@ -74,9 +74,11 @@ impl CustomerWrite for DynamoStore {
             .transact_write_items()
             .set_transact_items(Some(writes))
             .set_client_request_token(request_token(&change.outbox))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
-            .map_err(from_transact)?;
+            .map_err(from_transact)
+            .map(|out| self.capacity.record(out.consumed_capacity()))?;
         Ok(())
     }
 }
@@ -91,9 +93,11 @@ impl CustomerRead for DynamoStore {
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", s(keys::customer_pk(id)))
             .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(from_sdk)?;
+        self.capacity.record_read(out.consumed_capacity());
         let items = out.items();
         let Some(profile) = items.iter().find(|i| sk_is(i, keys::CUSTOMER_PROFILE_SK)) else {
             return Ok(None);
@@ -137,7 +141,10 @@ impl DynamoStore {
             }
             let chunk: Vec<_> = keys_left.drain(..keys_left.len().min(100)).collect();
             let request = built(KeysAndAttributes::builder().set_keys(Some(chunk)).consistent_read(true).build())?;
-            let res = self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(from_sdk)?;
+            let res = self.client.batch_get_item().request_items(&self.table, request).return_consumed_capacity(ReturnConsumedCapacity::Total).send().await.map_err(from_sdk)?;
+            for c in res.consumed_capacity() {
+                self.capacity.record_read(Some(c));
+            }
             if let Some(items) = res.responses().and_then(|r| r.get(&self.table)) {
                 out.extend(items.iter().cloned());
             }

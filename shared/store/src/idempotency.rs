@@ -2,7 +2,7 @@
 //! checked on `expires_at` by every reader and writer, never left to TTL
 //! deletion (lazy on AWS, lazier on DynamoDB Local).
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 use chrono::{DateTime, Utc};
 use o2c_domain::idempotency::{expires_at, lock_until, ClaimOutcome, IdempotencyClaim, IdempotentReply, SavedResponse};
 use o2c_domain::ports::{IdempotencyStore, StoreError};
@@ -45,10 +45,14 @@ impl IdempotencyStore for DynamoStore {
             // A record past its 24 h is as good as absent.
             .condition_expression("attribute_not_exists(pk) OR expires_at < :now")
             .expression_attribute_values(":now", n(now.timestamp()))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
         match put {
-            Ok(_) => return Ok(ClaimOutcome::Claimed(claim)),
+            Ok(out) => {
+                self.capacity.record(out.consumed_capacity());
+                return Ok(ClaimOutcome::Claimed(claim));
+            }
             Err(e) => match from_sdk(e) {
                 StoreError::Conflict => {}
                 other => return Err(other),
@@ -113,10 +117,14 @@ impl IdempotencyStore for DynamoStore {
             .set_condition_expression(update.condition_expression().map(str::to_owned))
             .set_expression_attribute_names(update.expression_attribute_names().cloned())
             .set_expression_attribute_values(update.expression_attribute_values().cloned())
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
         match res {
-            Ok(_) => Ok(()),
+            Ok(out) => {
+                self.capacity.record(out.consumed_capacity());
+                Ok(())
+            }
             // Already saved by the change's own transaction.
             Err(e) => match from_sdk(e) {
                 StoreError::Conflict => Ok(()),

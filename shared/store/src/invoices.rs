@@ -63,9 +63,11 @@ impl InvoiceRead for DynamoStore {
             .key(keys::PK, s(keys::invoice_pk(id)))
             .key(keys::SK, s(keys::INVOICE_SK))
             .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(from_sdk)?;
+        self.capacity.record_read(out.consumed_capacity());
         let Some(item) = out.item() else { return Ok(None) };
         Ok(Some(Versioned { value: from_data(item)?, version: read_u64(item, "version")? }))
     }
@@ -80,9 +82,11 @@ impl InvoiceNumbering for DynamoStore {
             .key(keys::PK, s(keys::number_counter_pk(year)))
             .key(keys::SK, s(keys::COUNTER_SK))
             .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(from_sdk)?;
+        self.capacity.record_read(out.consumed_capacity());
         match out.item() {
             None => Ok(1),
             Some(item) => read_u64(item, "next_sequence"),
@@ -163,6 +167,7 @@ impl InvoiceWrite for DynamoStore {
             .send()
             .await
             .map_err(from_transact)?;
+        self.capacity.record(out.consumed_capacity());
         let units: f64 = out.consumed_capacity().iter().filter_map(|c| c.capacity_units()).sum();
         tracing::debug!(invoice = %invoice.id, write_units = units, "invoice change committed");
         Ok(())

@@ -2,6 +2,7 @@
 //! The key design is in `docs/data-model.md`; `keys` is its code form.
 
 mod api_keys;
+pub mod capacity;
 mod customers;
 mod error;
 mod idempotency;
@@ -19,11 +20,18 @@ use aws_sdk_dynamodb::Client;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    capacity: std::sync::Arc<capacity::CapacityMeter>,
 }
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self { client, table: table.into(), capacity: Default::default() }
+    }
+
+    /// Capacity units this store's calls consumed, as DynamoDB reported
+    /// them (`ReturnConsumedCapacity`): what a request path costs.
+    pub fn capacity(&self) -> &capacity::CapacityMeter {
+        &self.capacity
     }
 
     pub fn client(&self) -> &Client {

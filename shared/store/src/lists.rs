@@ -46,7 +46,8 @@ pub(crate) async fn query_shards(store: &DynamoStore, index: &str, pk_attr: &str
             if let Some((name, value)) = filter {
                 q = q.filter_expression("#f = :f").expression_attribute_names("#f", name).expression_attribute_values(":f", s(value));
             }
-            let out = q.send().await.map_err(from_sdk)?;
+            let out = q.return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total).send().await.map_err(from_sdk)?;
+            store.capacity.record_read(out.consumed_capacity());
             for item in out.items() {
                 if let Some(AttributeValue::S(sk)) = item.get(sk_attr) {
                     all.push((sk.clone(), item.clone()));
