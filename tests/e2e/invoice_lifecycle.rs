@@ -63,8 +63,10 @@ async fn a_finalized_invoice_is_stored_numbered_and_its_messages_are_relayed() {
     assert_eq!(created["tax"], "293.00"); // 285.00 + 8.00 (7.9989 rounds half away)
     assert_eq!(created["total"], "1907.27");
 
-    let finalized = api.post(&format!("/v1/invoices/{id}/finalize"), json!({})).await;
+    let correlation = format!("e2e-{}", ulid::Ulid::new());
+    let finalized = api.send_with("POST", &format!("/v1/invoices/{id}/finalize"), Some("{}"), &[("X-Correlation-Id", &correlation)]).await;
     assert_eq!(finalized.status, 200, "{:?}", finalized.body);
+    assert_eq!(finalized.header("x-correlation-id"), Some(correlation.clone()));
     let number = finalized.body["number"].as_str().expect("a number").to_owned();
     let year = chrono::Utc::now().format("%Y").to_string();
     assert!(number.starts_with(&format!("INV-{year}-")) && number.len() >= 15, "{number}");
@@ -87,7 +89,7 @@ async fn a_finalized_invoice_is_stored_numbered_and_its_messages_are_relayed() {
     let delivery = delivery.expect("the finalize message reached the delivery queue");
     assert_eq!(delivery["payload"]["number"], number.as_str());
     assert!(delivery["id"].as_str().is_some_and(|e| e.starts_with("evt_")));
-    assert!(delivery["correlation_id"].is_string(), "the correlation id travels with the message");
+    assert_eq!(delivery["correlation_id"], correlation.as_str(), "the caller's correlation id travels with the message");
 
     let on_bus = wait_for_message(&sqs, &tap_url, Duration::from_secs(20), |b| b["detail"]["aggregate"]["id"] == id.as_str()).await;
     let on_bus = on_bus.expect("the domain event reached the event bus");

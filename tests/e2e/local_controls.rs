@@ -31,3 +31,17 @@ async fn the_sender_address_is_a_verified_ses_identity() {
     // send from any identity it holds); it never sets VerifiedForSendingStatus.
     assert_eq!(identity.verification_status(), Some(&aws_sdk_sesv2::types::VerificationStatus::Success), "{from} is verified");
 }
+
+#[tokio::test]
+async fn the_local_stack_serves_its_openapi_document() {
+    let api = Api::new();
+    let doc = api.send("GET", "/openapi.json", None, None).await;
+    assert_eq!(doc.status, 200);
+    assert_eq!(doc.body["openapi"], "3.1.0");
+    for path in ["/v1/customers", "/v1/invoices", "/v1/invoices/{id}/finalize"] {
+        assert!(doc.body["paths"][path].is_object(), "{path} is documented");
+    }
+    let yaml = api.send("GET", "/openapi.yaml", None, None).await;
+    assert_eq!(yaml.status, 200);
+    assert!(yaml.content_type.starts_with("application/yaml"));
+}

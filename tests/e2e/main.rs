@@ -2,6 +2,7 @@
 //! `make test` starts (HTTP front, DynamoDB Local, moto).
 
 mod api_keys;
+mod bad_input;
 mod conventions;
 mod customers;
 mod idempotency;

@@ -146,6 +146,9 @@ impl Front {
             Err(_) => return Ok(plain(StatusCode::PAYLOAD_TOO_LARGE, json!({"message": "Request Entity Too Large"}))),
         };
         let path = parts.uri.path().to_owned();
+        if parts.method == hyper::Method::GET && (path == "/openapi.yaml" || path == "/openapi.json") {
+            return Ok(openapi(path.ends_with(".json")));
+        }
         if let Some(local) = path.strip_prefix("/_local/") {
             return Ok(self.local(parts.method.as_str(), local, &body).await);
         }
@@ -187,6 +190,21 @@ impl Front {
             }
             _ => plain(StatusCode::NOT_FOUND, json!({"message": "Not Found"})),
         }
+    }
+}
+
+/// The API's OpenAPI 3.1 document, as built into this binary.
+const OPENAPI_YAML: &str = include_str!("../../../shared/api/openapi.yaml");
+
+fn openapi(as_json: bool) -> Response<Full<Bytes>> {
+    if !as_json {
+        let mut r = Response::new(Full::new(Bytes::from_static(OPENAPI_YAML.as_bytes())));
+        r.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/yaml"));
+        return r;
+    }
+    match serde_yaml_ng::from_str::<Value>(OPENAPI_YAML) {
+        Ok(doc) => plain(StatusCode::OK, doc),
+        Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, json!({"message": format!("openapi.yaml does not parse: {e}")})),
     }
 }
 

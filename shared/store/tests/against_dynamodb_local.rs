@@ -13,6 +13,8 @@ use o2c_domain::money::{Currency, Money, Quantity, TaxRate, UnitAmount};
 use o2c_domain::outbox::{Destination, OutboxMessage};
 use o2c_domain::ports::{CustomerChange, CustomerRead, CustomerWrite, InvoiceChange, InvoiceNumbering, InvoiceRead, InvoiceWrite, StoreError, TimelineRead};
 use o2c_domain::text::{BoundedText, Email};
+use o2c_domain::idempotency::{ClaimOutcome, IdempotentReply, SavedResponse};
+use o2c_domain::ports::IdempotencyStore;
 use o2c_store::DynamoStore;
 use ulid::Ulid;
 
@@ -161,4 +163,35 @@ async fn finalizing_moves_the_customers_receivable_in_the_same_transaction() {
     let back = s.customer(c.id).await.expect("read").expect("exists").value;
     assert_eq!(back.balance, f.value.amount_due());
     assert_eq!(back.balance.to_string(), "24.99");
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_in_use_while_running_then_replays_and_expires_after_a_day() {
+    let s = store().await;
+    let scope = format!("key_test#{}", Ulid::new());
+    let now = Utc::now();
+    let ClaimOutcome::Claimed(claim) = s.claim(&scope, "fp-1", now).await.expect("claim") else { panic!("first claim wins") };
+    assert_eq!(s.claim(&scope, "fp-1", now).await.expect("second"), ClaimOutcome::InUse);
+    assert_eq!(s.claim(&scope, "fp-2", now).await.expect("other body"), ClaimOutcome::Reused);
+    let response = SavedResponse { status: 201, content_type: "application/json".into(), body: "{\"id\":\"x\"}".into() };
+    s.save_reply(&IdempotentReply { claim: claim.clone(), response: response.clone() }, now).await.expect("saved");
+    assert_eq!(s.claim(&scope, "fp-1", now).await.expect("replay"), ClaimOutcome::Replay(response));
+    // A day later the key is free again, whatever TTL has or has not deleted.
+    let later = now + chrono::Duration::hours(25);
+    assert!(matches!(s.claim(&scope, "fp-2", later).await.expect("expired"), ClaimOutcome::Claimed(_)));
+}
+
+#[tokio::test]
+async fn a_crashed_first_run_can_be_taken_over_after_its_lock_and_a_released_claim_at_once() {
+    let s = store().await;
+    let now = Utc::now();
+    let scope = format!("key_test#{}", Ulid::new());
+    assert!(matches!(s.claim(&scope, "fp", now).await.expect("claim"), ClaimOutcome::Claimed(_)));
+    let after_lock = now + chrono::Duration::seconds(61);
+    assert!(matches!(s.claim(&scope, "fp", after_lock).await.expect("takeover"), ClaimOutcome::Claimed(_)));
+
+    let scope = format!("key_test#{}", Ulid::new());
+    let ClaimOutcome::Claimed(claim) = s.claim(&scope, "fp", now).await.expect("claim") else { panic!() };
+    s.release(&claim).await.expect("released");
+    assert!(matches!(s.claim(&scope, "fp", now).await.expect("again"), ClaimOutcome::Claimed(_)));
 }
