@@ -64,26 +64,7 @@ async fn main() {
     let invoices = o2c_fn_invoices_api::Handler::new(store.clone(), settings, Arc::new(SystemClock));
 
     let customer_store = store.clone();
-    let c = o2c_domain::customer::Customer {
-        id: o2c_domain::ids::CustomerId::from_ulid(ulid::Ulid::new()),
-        name: o2c_domain::text::BoundedText::parse("Bench GmbH").expect("name"),
-        email: o2c_domain::text::Email::parse("ap@bench.example").expect("email"),
-        cc: vec![],
-        currency: o2c_domain::money::Currency::parse("EUR").expect("EUR"),
-        payment_terms: Default::default(),
-        locale: Default::default(),
-        time_zone: Default::default(),
-        billing_address: None,
-        tax_id: None,
-        credit_limit: None,
-        external_id: None,
-        metadata: Default::default(),
-        balance: o2c_domain::money::Money::zero(o2c_domain::money::Currency::parse("EUR").expect("EUR")),
-        credit_balance: o2c_domain::money::Money::zero(o2c_domain::money::Currency::parse("EUR").expect("EUR")),
-        credit_hold: false,
-        email_status: Default::default(),
-        created_at: chrono::Utc::now(),
-    };
+    let c = o2c_e2e::test_customer("Bench GmbH", "EUR");
     o2c_domain::ports::CustomerWrite::commit_customer(&customer_store, o2c_domain::ports::CustomerChange { customer: &c, expected_version: None, outbox: vec![], reply: None }).await.expect("customer");
     let body = json!({"customer": c.id, "lines": [
         {"description": "Consulting, November", "quantity": "12.5", "unit_amount": "120", "tax_rate": "19"},

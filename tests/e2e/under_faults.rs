@@ -35,27 +35,7 @@ async fn rig(seed: u64) -> Rig {
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), o2c_e2e::table_name());
     let (key, hash, record) = o2c_api::keys::new_api_key("faults", Scope::ALL.to_vec(), chrono::Utc::now()).expect("key");
     store.create_api_key(hash, &record).await.expect("key stored");
-    let eur = o2c_domain::money::Currency::parse("EUR").expect("EUR");
-    let c = o2c_domain::customer::Customer {
-        id: o2c_domain::ids::CustomerId::from_ulid(ulid::Ulid::new()),
-        name: o2c_domain::text::BoundedText::parse("Race GmbH").expect("name"),
-        email: o2c_domain::text::Email::parse("ap@race.example").expect("email"),
-        cc: vec![],
-        currency: eur,
-        payment_terms: Default::default(),
-        locale: Default::default(),
-        time_zone: Default::default(),
-        billing_address: None,
-        tax_id: None,
-        credit_limit: None,
-        external_id: None,
-        metadata: Default::default(),
-        balance: o2c_domain::money::Money::zero(eur),
-        credit_balance: o2c_domain::money::Money::zero(eur),
-        credit_hold: false,
-        email_status: Default::default(),
-        created_at: chrono::Utc::now(),
-    };
+    let c = o2c_e2e::test_customer("Race GmbH", "EUR");
     store.commit_customer(CustomerChange { customer: &c, expected_version: None, outbox: vec![], reply: None }).await.expect("customer");
     let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default() };
     Rig { proxy, handler: Arc::new(Handler::new(store, settings, Arc::new(SystemClock))), key, customer: c.id.to_string() }

@@ -183,3 +183,29 @@ pub fn answer_of(r: &aws_lambda_events::apigw::ApiGatewayV2httpResponse) -> (u16
     };
     (u16::try_from(r.status_code).unwrap_or(0), body)
 }
+
+/// A customer with the contract's defaults, for tests that write through
+/// the store directly.
+pub fn test_customer(name: &str, currency: &str) -> o2c_domain::customer::Customer {
+    let c = o2c_domain::money::Currency::parse(currency).expect("a currency");
+    o2c_domain::customer::Customer {
+        id: o2c_domain::ids::CustomerId::from_ulid(ulid::Ulid::new()),
+        name: o2c_domain::text::BoundedText::parse(name).expect("a name"),
+        email: o2c_domain::text::Email::parse("ap@customer.example").expect("an email"),
+        cc: vec![],
+        currency: c,
+        payment_terms: Default::default(),
+        locale: Default::default(),
+        time_zone: Default::default(),
+        billing_address: None,
+        tax_id: None,
+        credit_limit: None,
+        external_id: None,
+        metadata: Default::default(),
+        balance: o2c_domain::money::Money::zero(c),
+        credit_balance: o2c_domain::money::Money::zero(c),
+        credit_hold: false,
+        email_status: Default::default(),
+        created_at: chrono::Utc::now(),
+    }
+}

@@ -72,12 +72,12 @@ pub fn lambda_record(r: &Record, stream_arn: &str) -> Value {
     let d = r.dynamodb();
     let mut dynamodb = json!({
         "ApproximateCreationDateTime": d.and_then(|d| d.approximate_creation_date_time()).map(|t| t.secs()).unwrap_or(0),
-        "Keys": image(d.and_then(|d| d.keys().into())).unwrap_or(json!({})),
+        "Keys": image(d.and_then(|d| d.keys())).unwrap_or(json!({})),
         "SequenceNumber": d.and_then(|d| d.sequence_number()).unwrap_or_default(),
         "SizeBytes": d.and_then(|d| d.size_bytes()).unwrap_or(0),
         "StreamViewType": d.and_then(|d| d.stream_view_type()).map(|v| v.as_str().to_owned()).unwrap_or_default(),
     });
-    if let Some(new) = image(d.and_then(|d| d.new_image().into())) {
+    if let Some(new) = image(d.and_then(|d| d.new_image())) {
         if new.as_object().is_some_and(|o| !o.is_empty()) {
             dynamodb["NewImage"] = new;
         }

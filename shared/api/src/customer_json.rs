@@ -39,9 +39,7 @@ fn nullable<T>(f: &mut Fields<'_>, name: &str, read: impl FnOnce(&mut Fields<'_>
     if f.is_null(name) {
         return Some(None);
     }
-    if f.raw(name).is_none() {
-        return None;
-    }
+    f.raw(name)?;
     read(f).map(Some)
 }
 

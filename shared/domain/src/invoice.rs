@@ -81,7 +81,7 @@ pub fn price_lines(lines: &[LineInput], currency: Currency) -> Result<(Vec<Invoi
             amount,
         });
     }
-    by_rate.sort_by(|a, b| a.0.cmp(&b.0));
+    by_rate.sort_by_key(|a| a.0);
     let mut tax = Money::zero(currency);
     let mut tax_amounts = Vec::with_capacity(by_rate.len());
     for (rate, base) in by_rate {

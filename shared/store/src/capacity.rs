@@ -30,7 +30,7 @@ impl CapacityMeter {
         }
     }
 
-    pub(crate) fn record_read<'a>(&self, consumed: Option<&'a ConsumedCapacity>) {
+    pub(crate) fn record_read(&self, consumed: Option<&ConsumedCapacity>) {
         if let Some(c) = consumed {
             let units = c.read_capacity_units().filter(|u| *u > 0.0).or(c.capacity_units()).unwrap_or(0.0);
             self.read_milli.fetch_add((units * 1000.0).round() as u64, Ordering::Relaxed);

@@ -4,15 +4,15 @@
 use chrono::{NaiveDate, Utc};
 use o2c_domain::actions::{self, no_receipt, Context};
 use o2c_domain::clock::SystemClock;
-use o2c_domain::customer::{Customer, EmailStatus, Locale, Metadata, PaymentTerms, TimeZone};
+use o2c_domain::customer::{Customer, Metadata, TimeZone};
 use o2c_domain::event::{AggregateKind, AggregateRef, DomainEvent, EventType};
-use o2c_domain::ids::{CustomerId, EventId, InvoiceId};
+use o2c_domain::ids::{EventId, InvoiceId};
 use o2c_domain::invoice::{DraftRequest, Invoice, LineInput};
 use o2c_domain::invoice_number::InvoiceNumber;
-use o2c_domain::money::{Currency, Money, Quantity, TaxRate, UnitAmount};
+use o2c_domain::money::{Quantity, TaxRate, UnitAmount};
 use o2c_domain::outbox::{Destination, OutboxMessage};
 use o2c_domain::ports::{CustomerChange, CustomerRead, CustomerWrite, InvoiceChange, InvoiceNumbering, InvoiceRead, InvoiceWrite, StoreError, TimelineRead};
-use o2c_domain::text::{BoundedText, Email};
+use o2c_domain::text::BoundedText;
 use o2c_domain::idempotency::{ClaimOutcome, IdempotentReply, SavedResponse};
 use o2c_domain::ports::IdempotencyStore;
 use o2c_store::DynamoStore;
@@ -25,27 +25,7 @@ async fn store() -> DynamoStore {
 }
 
 fn customer() -> Customer {
-    let eur = Currency::parse("EUR").expect("EUR");
-    Customer {
-        id: CustomerId::from_ulid(Ulid::new()),
-        name: BoundedText::parse("Store Test AG").expect("name"),
-        email: Email::parse("ap@store.example").expect("email"),
-        cc: vec![],
-        currency: eur,
-        payment_terms: PaymentTerms::default(),
-        locale: Locale::default(),
-        time_zone: TimeZone::default(),
-        billing_address: None,
-        tax_id: None,
-        credit_limit: None,
-        external_id: None,
-        metadata: Metadata::new(),
-        balance: Money::zero(eur),
-        credit_balance: Money::zero(eur),
-        credit_hold: false,
-        email_status: EmailStatus::Ok,
-        created_at: Utc::now(),
-    }
+    o2c_e2e::test_customer("Store Test AG", "EUR")
 }
 
 fn draft_request(year: i32) -> DraftRequest {
