@@ -5,6 +5,7 @@ mod api_keys;
 mod bad_input;
 mod conventions;
 mod customers;
+mod delivery;
 mod idempotency;
 mod invoice_lifecycle;
 mod invoice_routes;

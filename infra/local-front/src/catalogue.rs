@@ -18,6 +18,7 @@ use o2c_store::DynamoStore;
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 pub type ApiFn = Arc<dyn Fn(ApiGatewayV2httpRequest) -> BoxFuture<ApiGatewayV2httpResponse> + Send + Sync>;
 pub type StreamFn = Arc<dyn Fn(DynamoDbEvent) -> BoxFuture<DynamoDbEventResponse> + Send + Sync>;
+pub type QueueFn = Arc<dyn Fn(aws_lambda_events::event::sqs::SqsEvent) -> BoxFuture<aws_lambda_events::event::sqs::SqsBatchResponse> + Send + Sync>;
 
 /// What kind of events a function takes, and for API functions the routes
 /// its handler serves (`"POST /v1/invoices"`).
@@ -25,6 +26,7 @@ pub type StreamFn = Arc<dyn Fn(DynamoDbEvent) -> BoxFuture<DynamoDbEventResponse
 pub enum Kind {
     Api { routes: &'static [&'static str] },
     DynamoDbStream,
+    Sqs,
 }
 
 pub struct Entry {
@@ -36,12 +38,14 @@ pub const CATALOGUE: &[Entry] = &[
     Entry { logical_id: "CustomersApiFunction", kind: Kind::Api { routes: o2c_fn_customers_api::ROUTES } },
     Entry { logical_id: "InvoicesApiFunction", kind: Kind::Api { routes: o2c_fn_invoices_api::ROUTES } },
     Entry { logical_id: "OutboxRelayFunction", kind: Kind::DynamoDbStream },
+    Entry { logical_id: "InvoiceDeliveryFunction", kind: Kind::Sqs },
 ];
 
 #[derive(Clone)]
 pub enum Handler {
     Api(ApiFn),
     Stream(StreamFn),
+    Queue(QueueFn),
 }
 
 /// Wires each handler with the same adapters its `main.rs` uses.
@@ -74,6 +78,15 @@ pub fn build(aws: &aws_config::SdkConfig, settings: &Settings) -> BTreeMap<&'sta
                 Handler::Stream(Arc::new(move |e| {
                     let r = relay.clone();
                     Box::pin(async move { r.handle(e).await })
+                }))
+            }
+            "InvoiceDeliveryFunction" => {
+                let branding = o2c_documents::Branding::from_env().unwrap_or_else(|e| panic!("local branding: {e}"));
+                let mailer = o2c_messaging::mailer::SesMailer { client: aws_sdk_sesv2::Client::new(aws), configuration_set: None };
+                let d = Arc::new(o2c_fn_invoice_delivery::Delivery::new(store.clone(), mailer, branding, Arc::new(SystemClock)));
+                Handler::Queue(Arc::new(move |e| {
+                    let d = d.clone();
+                    Box::pin(async move { d.handle(e).await })
                 }))
             }
             other => unreachable!("catalogue entry {other} has no wiring"),

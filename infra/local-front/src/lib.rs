@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod filter;
 pub mod gateway;
+pub mod queues;
 pub mod resources;
 pub mod streams;
 pub mod template;

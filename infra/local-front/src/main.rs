@@ -15,6 +15,7 @@ use o2c_local_front::catalogue::{self, Handler};
 use o2c_local_front::clock::ScheduleClock;
 use o2c_local_front::gateway::Front;
 use o2c_local_front::resources;
+use o2c_local_front::queues::{queue_arn, QueueMapping};
 use o2c_local_front::streams::{Activity, StreamMapping};
 use o2c_local_front::template::{EventSource, Template};
 
@@ -50,6 +51,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
 
     let from_email = env_or("O2C_FROM_EMAIL", "billing@example.com");
+    // The delivery function reads its branding from the environment, as
+    // deployed; the local process is its environment.
+    std::env::set_var("O2C_FROM_EMAIL", &from_email);
     let local = resources::create_all(&aws, &template, &from_email).await?;
 
     let dev_key = env_or("O2C_DEV_API_KEY", "sk_local_dev");
@@ -86,6 +90,22 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                         sqs: aws_sdk_sqs::Client::new(&aws),
                         idle_rounds: activity.track(),
                         positions: Default::default(),
+                    };
+                    tokio::spawn(mapping.run());
+                }
+                EventSource::Sqs(source) => {
+                    let Some(Handler::Queue(handler)) = handlers.get(f.logical_id.as_str()) else {
+                        return Err(format!("{} takes SQS messages but has no queue handler", f.logical_id).into());
+                    };
+                    let sqs = aws_sdk_sqs::Client::new(&aws);
+                    let queue_url = local.queue_urls.get(&source.queue).cloned().ok_or_else(|| format!("no queue {}", source.queue))?;
+                    let mapping = QueueMapping {
+                        source: source.clone(),
+                        queue_arn: queue_arn(&sqs, &queue_url).await,
+                        queue_url,
+                        handler: handler.clone(),
+                        sqs,
+                        idle_rounds: activity.track(),
                     };
                     tokio::spawn(mapping.run());
                 }

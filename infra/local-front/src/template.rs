@@ -20,6 +20,7 @@ pub enum TemplateError {
 pub enum EventSource {
     HttpApi { name: String, method: String, path: String },
     DynamoDbStream(StreamSource),
+    Sqs(QueueSource),
     /// Any event type the local front does not (yet) emulate.
     Other { name: String, kind: String },
 }
@@ -36,6 +37,15 @@ pub struct StreamSource {
     pub filters: Vec<Value>,
     /// Logical id of the on-failure destination queue, if any.
     pub on_failure_queue: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueSource {
+    pub name: String,
+    /// Logical id of the queue.
+    pub queue: String,
+    pub batch_size: usize,
+    pub report_batch_item_failures: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -187,6 +197,15 @@ fn parse_event(name: &str, e: &Value) -> Result<EventSource, TemplateError> {
                 on_failure_queue: p.pointer("/DestinationConfig/OnFailure/Destination").and_then(referenced_id),
             })
         }
+        "SQS" => EventSource::Sqs(QueueSource {
+            name: name.to_owned(),
+            queue: p.get("Queue").and_then(referenced_id).ok_or_else(|| shape("Queue must name a queue's Arn"))?,
+            batch_size: p.get("BatchSize").and_then(Value::as_u64).unwrap_or(10) as usize,
+            report_batch_item_failures: p
+                .get("FunctionResponseTypes")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|v| v == "ReportBatchItemFailures")),
+        }),
         other => EventSource::Other { name: name.to_owned(), kind: other.to_owned() },
     })
 }

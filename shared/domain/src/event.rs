@@ -42,6 +42,10 @@ pub enum EventType {
     InvoiceFinalized,
     #[serde(rename = "invoice.paid")]
     InvoicePaid,
+    #[serde(rename = "invoice.email_sent")]
+    InvoiceEmailSent,
+    #[serde(rename = "invoice.email_skipped")]
+    InvoiceEmailSkipped,
 }
 
 impl EventType {
@@ -55,6 +59,8 @@ impl EventType {
             Self::InvoiceCreated => "invoice.created",
             Self::InvoiceFinalized => "invoice.finalized",
             Self::InvoicePaid => "invoice.paid",
+            Self::InvoiceEmailSent => "invoice.email_sent",
+            Self::InvoiceEmailSkipped => "invoice.email_skipped",
         }
     }
 }

@@ -166,3 +166,43 @@ pub enum PublishError {
 pub trait MessagePublish: Send + Sync {
     fn publish(&self, message: &crate::outbox::OutboxMessage) -> impl Future<Output = Result<(), PublishError>> + Send;
 }
+
+/// Sending an email at most once per delivery request, as far as the mail
+/// service allows: a claim before sending, the outcome after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendClaim {
+    /// Ours to send now.
+    Claimed,
+    /// Sent before (a redelivered message): do nothing.
+    AlreadySent,
+    /// Another delivery of the same request is sending right now.
+    InProgress,
+}
+
+pub trait SendLedger: Send + Sync {
+    /// Claims the send named `key` (the delivery request's event id) for a
+    /// short while; a claim older than that was a crash and may be taken.
+    fn claim_send(&self, key: &str, now: DateTime<Utc>) -> impl Future<Output = Result<SendClaim, StoreError>> + Send;
+    /// Records the send and its timeline item together.
+    fn record_sent(&self, key: &str, message_id: &str, invoice: InvoiceId, timeline: &TimelineItem) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Gives a claim back after a failed send, so a retry can send.
+    fn release_send(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Records a send skipped on purpose (bounced address) with its
+    /// timeline item; later deliveries of the same request skip too.
+    fn record_skipped(&self, key: &str, invoice: InvoiceId, timeline: &TimelineItem) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    /// Throttled or failing: the delivery is retried, then dead-lettered.
+    #[error("the mail service is unavailable: {0}")]
+    Unavailable(String),
+    /// Refused for good (bad address, message too large): not retried.
+    #[error("the mail service refused the message: {0}")]
+    Refused(String),
+}
+
+pub trait Mailer: Send + Sync {
+    /// Sends a raw MIME message; answers the service's message id.
+    fn send_raw(&self, from: &crate::text::Email, recipients: &[crate::text::Email], raw: &[u8]) -> impl Future<Output = Result<String, MailError>> + Send;
+}

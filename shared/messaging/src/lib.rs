@@ -1,5 +1,8 @@
 //! Publishes outbox messages: domain events to the EventBridge bus, work
 //! to SQS queues. The body of both is the domain event envelope, as is.
+//! Also the SES v2 mailer.
+
+pub mod mailer;
 
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_sqs::types::MessageAttributeValue;

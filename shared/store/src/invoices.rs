@@ -43,7 +43,7 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(built(put.build())?).build())
     }
 
-    fn timeline_put(&self, invoice: InvoiceId, item: &TimelineItem) -> Result<TransactWriteItem, StoreError> {
+    pub(crate) fn timeline_put(&self, invoice: InvoiceId, item: &TimelineItem) -> Result<TransactWriteItem, StoreError> {
         let mut it = Item::new();
         it.insert(keys::PK.into(), s(keys::invoice_pk(invoice)));
         it.insert(keys::SK.into(), s(keys::timeline_sk(&timeline_sort_key(item.at, item.id))));

@@ -12,6 +12,7 @@ mod lists;
 mod outbox;
 mod record;
 mod reply;
+pub mod send_ledger;
 
 use aws_sdk_dynamodb::Client;
 

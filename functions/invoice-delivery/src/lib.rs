@@ -1,0 +1,117 @@
+//! Emails invoices. Consumes delivery requests (the `invoice.finalized`
+//! envelope) from SQS and, for each: claims the send in the ledger, loads
+//! invoice and customer, composes the localized email with the PDF, sends
+//! it through SES as raw MIME to the customer and `cc`, and records the
+//! send with its SES message id in the invoice's timeline. A redelivered
+//! message finds the send recorded and does nothing; a failed send gives
+//! its claim back and is reported, so SQS retries it and, after the
+//! queue's limit, dead-letters it. Nothing is deleted on failure.
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use chrono::{DateTime, Utc};
+use o2c_documents::{compose_invoice_email, Branding};
+use o2c_domain::clock::Clock;
+use o2c_domain::customer::EmailStatus;
+use o2c_domain::event::{DomainEvent, EventType};
+use o2c_domain::ids::{EventId, InvoiceId};
+use o2c_domain::ports::{CustomerRead, InvoiceRead, MailError, Mailer, SendClaim, SendLedger};
+use o2c_domain::timeline::TimelineItem;
+use serde_json::json;
+use tracing::Instrument;
+
+/// Why one message was not done (it is retried).
+#[derive(Debug)]
+pub struct Retry(pub String);
+
+pub struct Delivery<S, M> {
+    store: S,
+    mailer: M,
+    branding: Branding,
+    clock: Arc<dyn Clock>,
+}
+
+impl<S: SendLedger + InvoiceRead + CustomerRead, M: Mailer> Delivery<S, M> {
+    pub fn new(store: S, mailer: M, branding: Branding, clock: Arc<dyn Clock>) -> Self {
+        Self { store, mailer, branding, clock }
+    }
+
+    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+        let mut response = SqsBatchResponse::default();
+        for message in event.records {
+            if let Err(Retry(reason)) = self.deliver(&message).await {
+                tracing::warn!(message_id = message.message_id.as_deref().unwrap_or(""), reason, "delivery not done; SQS will retry");
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = message.message_id.clone().unwrap_or_default();
+                response.batch_item_failures.push(failure);
+            }
+        }
+        response
+    }
+
+    async fn deliver(&self, message: &SqsMessage) -> Result<(), Retry> {
+        let Some(event) = message.body.as_deref().and_then(|b| serde_json::from_str::<DomainEvent>(b).ok()) else {
+            // Not ours to read: retrying cannot help, and the DLQ keeps it.
+            return Err(Retry("the body is not a domain event".into()));
+        };
+        if event.event_type != EventType::InvoiceFinalized {
+            return Ok(());
+        }
+        let span = tracing::info_span!("deliver", event_id = %event.id, correlation_id = event.correlation_id.as_deref().unwrap_or(""));
+        self.deliver_event(&event).instrument(span).await
+    }
+
+    async fn deliver_event(&self, event: &DomainEvent) -> Result<(), Retry> {
+        let invoice_id = InvoiceId::parse(&event.aggregate.id).map_err(|_| Retry("the event names no invoice".into()))?;
+        let key = event.id.to_string();
+        let now = self.clock.now();
+        match self.store.claim_send(&key, now).await.map_err(|e| Retry(e.to_string()))? {
+            SendClaim::AlreadySent => return Ok(()),
+            SendClaim::InProgress => return Err(Retry("another delivery of this request is sending".into())),
+            SendClaim::Claimed => {}
+        }
+        match self.send(&key, invoice_id, now).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = self.store.release_send(&key).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn send(&self, key: &str, invoice_id: InvoiceId, now: DateTime<Utc>) -> Result<(), Retry> {
+        let invoice = self.store.invoice(invoice_id).await.map_err(|e| Retry(e.to_string()))?.ok_or_else(|| Retry("no such invoice".into()))?.value;
+        let customer = self.store.customer(invoice.customer).await.map_err(|e| Retry(e.to_string()))?.ok_or_else(|| Retry("no such customer".into()))?.value;
+        let number = invoice.number.map(|n| n.to_string()).unwrap_or_default();
+        if customer.email_status != EmailStatus::Ok {
+            let item = timeline_item(now, "invoice.email_skipped", format!("Email for {number} not sent: the address {:?}", customer.email_status), json!({"reason": customer.email_status}));
+            return self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| Retry(e.to_string()));
+        }
+        let composed = compose_invoice_email(&invoice, &customer, &self.branding).map_err(|e| Retry(format!("compose: {e}")))?;
+        let recipients: Vec<_> = composed.to.iter().chain(composed.cc.iter()).cloned().collect();
+        match self.mailer.send_raw(&self.branding.from, &recipients, &composed.raw_mime).await {
+            Ok(message_id) => {
+                let item = timeline_item(
+                    now,
+                    "invoice.email_sent",
+                    format!("Emailed {number} to {} recipient(s)", recipients.len()),
+                    json!({"ses_message_id": message_id, "to": composed.to, "cc": composed.cc, "subject": composed.subject}),
+                );
+                tracing::info!(invoice = %invoice_id, ses_message_id = message_id.as_str(), "invoice emailed");
+                // Sent but not recorded is the narrow window: the claim
+                // expires and a retry would send again.
+                self.store.record_sent(key, &message_id, invoice_id, &item).await.map_err(|e| Retry(e.to_string()))
+            }
+            Err(MailError::Unavailable(reason)) => Err(Retry(reason)),
+            Err(MailError::Refused(reason)) => {
+                let item = timeline_item(now, "invoice.email_skipped", format!("Email for {number} refused by the mail service"), json!({"reason": reason}));
+                self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| Retry(e.to_string()))
+            }
+        }
+    }
+}
+
+fn timeline_item(at: DateTime<Utc>, item_type: &str, summary: String, data: serde_json::Value) -> TimelineItem {
+    TimelineItem { id: EventId::from_ulid(ulid::Ulid::new()), at, item_type: item_type.into(), summary, data }
+}
