@@ -115,3 +115,26 @@ async fn a_message_that_cannot_be_handled_is_retried_then_dead_lettered() {
     let _ = api;
     assert!(found.is_some(), "after the queue's receive limit the message is in the DLQ, not lost");
 }
+
+#[tokio::test]
+async fn send_emails_a_finalized_invoice_again_and_refuses_a_draft() {
+    let api = Api::new();
+    let customer = api.create_customer("USD").await;
+    let draft = api.post("/v1/invoices", json!({"customer": customer, "lines": [{"description": "x", "quantity": "2", "unit_amount": "7.50"}]})).await;
+    let id = draft.body["id"].as_str().expect("id").to_owned();
+    let refused = api.post(&format!("/v1/invoices/{id}/send"), json!({})).await;
+    assert_eq!(refused.status, 409);
+    assert_eq!(refused.body["code"], "invalid_state_transition");
+    assert_eq!(api.post(&format!("/v1/invoices/{id}/finalize"), json!({})).await.status, 200);
+    wait_for_email(&api, &id).await;
+    let again = api.post(&format!("/v1/invoices/{id}/send"), json!({})).await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(again.body["status"], "open");
+    for _ in 0..200 {
+        if timeline(&api, &id).await.iter().filter(|i| i["type"] == "invoice.email_sent").count() == 2 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the second email was not sent");
+}

@@ -121,8 +121,8 @@ impl Api {
 }
 
 /// Polls an SQS queue in the emulator until `wanted` accepts a message
-/// body, deleting only that one; others become visible again at once so
-/// tests running side by side do not hide each other's messages.
+/// body, deleting only that one. Others are hidden for a few seconds, so
+/// the next receive sees messages not yet looked at, then come back.
 pub async fn wait_for_message(sqs: &aws_sdk_sqs::Client, queue_url: &str, limit: Duration, wanted: impl Fn(&Value) -> bool) -> Option<Value> {
     let deadline = tokio::time::Instant::now() + limit;
     while tokio::time::Instant::now() < deadline {
@@ -136,7 +136,7 @@ pub async fn wait_for_message(sqs: &aws_sdk_sqs::Client, queue_url: &str, limit:
                 return Some(body);
             }
             if let Some(h) = m.receipt_handle() {
-                let _ = sqs.change_message_visibility().queue_url(queue_url).receipt_handle(h).visibility_timeout(0).send().await;
+                let _ = sqs.change_message_visibility().queue_url(queue_url).receipt_handle(h).visibility_timeout(5).send().await;
             }
         }
     }

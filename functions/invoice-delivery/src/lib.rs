@@ -1,5 +1,5 @@
 //! Emails invoices. Consumes delivery requests (the `invoice.finalized`
-//! envelope) from SQS and, for each: claims the send in the ledger, loads
+//! and `invoice.send_requested` envelopes) from SQS and, for each: claims the send in the ledger, loads
 //! invoice and customer, composes the localized email with the PDF, sends
 //! it through SES as raw MIME to the customer and `cc`, and records the
 //! send with its SES message id in the invoice's timeline. A redelivered
@@ -55,7 +55,7 @@ impl<S: SendLedger + InvoiceRead + CustomerRead, M: Mailer> Delivery<S, M> {
             // Not ours to read: retrying cannot help, and the DLQ keeps it.
             return Err(Retry("the body is not a domain event".into()));
         };
-        if event.event_type != EventType::InvoiceFinalized {
+        if !matches!(event.event_type, EventType::InvoiceFinalized | EventType::InvoiceSendRequested) {
             return Ok(());
         }
         let span = tracing::info_span!("deliver", event_id = %event.id, correlation_id = event.correlation_id.as_deref().unwrap_or(""));

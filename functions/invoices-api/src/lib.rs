@@ -28,6 +28,7 @@ pub const ROUTES: &[&str] = &[
     "POST /v1/invoices/{id}/finalize",
     "POST /v1/invoices/{id}/void",
     "POST /v1/invoices/{id}/mark_uncollectible",
+    "POST /v1/invoices/{id}/send",
     "GET /v1/invoices/{id}/events",
 ];
 
@@ -85,7 +86,7 @@ where
                 let invoice = actions::update_draft(&self.store, &ctx, id, &|current| patch.apply(current), &no_receipt).await?;
                 Ok(ok_json(200, &render_invoice(&invoice.value)))
             }
-            "POST /v1/invoices/{id}/finalize" | "POST /v1/invoices/{id}/void" | "POST /v1/invoices/{id}/mark_uncollectible" => {
+            "POST /v1/invoices/{id}/finalize" | "POST /v1/invoices/{id}/void" | "POST /v1/invoices/{id}/mark_uncollectible" | "POST /v1/invoices/{id}/send" => {
                 let principal = self.auth.authorize(&req, Scope::InvoicesWrite).await?;
                 let id = invoice_id(&req)?;
                 req.require_json()?;
@@ -96,6 +97,7 @@ where
                     let invoice = match req.route_key.as_str() {
                         "POST /v1/invoices/{id}/finalize" => actions::finalize_invoice(&self.store, &ctx, id, &receipt).await?,
                         "POST /v1/invoices/{id}/void" => actions::close_invoice(&self.store, &ctx, id, Closure::Void, &receipt).await?,
+                        "POST /v1/invoices/{id}/send" => actions::request_send(&self.store, &ctx, id, &receipt).await?,
                         _ => actions::close_invoice(&self.store, &ctx, id, Closure::MarkUncollectible, &receipt).await?,
                     };
                     Ok(ok_json(200, &render_invoice(&invoice.value)))

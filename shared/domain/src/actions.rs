@@ -339,3 +339,35 @@ pub async fn close_invoice<S: InvoiceRead + InvoiceWrite>(store: &S, ctx: &Conte
     }
     Err(ActionError::ConcurrentUpdate)
 }
+
+/// `/send`: emails a finalized invoice again, through the same outbox and
+/// delivery path as finalize. Drafts are emailed when finalized; void
+/// invoices are not sent.
+pub async fn request_send<S: InvoiceRead + InvoiceWrite>(store: &S, ctx: &Context, id: InvoiceId, receipt: Receipt<'_, Invoice>) -> Result<Versioned<Invoice>, ActionError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let current = store.invoice(id).await?.ok_or(ActionError::NotFound("invoice"))?;
+        let invoice = current.value.clone();
+        if matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
+            let action = if invoice.status == InvoiceStatus::Draft { "be sent before it is finalized" } else { "be sent" };
+            return Err(InvoiceError::Transition(crate::invoice_status::TransitionError { from: invoice.status.as_str(), action }).into());
+        }
+        let version = current.version + 1;
+        let event = ctx.event(EventType::InvoiceSendRequested, AggregateKind::Invoice, id.to_string(), version, json!({ "invoice": id, "customer": invoice.customer, "number": invoice.number }));
+        let timeline = vec![TimelineItem::from_event(&event, "Sending requested")];
+        let change = InvoiceChange {
+            invoice: &invoice,
+            expected_version: Some(current.version),
+            claims_number: None,
+            balance_change: None,
+            outbox: vec![OutboxMessage::new(event, &[Destination::EventBus, Destination::DeliveryQueue])],
+            timeline,
+            reply: receipt(&invoice),
+        };
+        match store.commit_invoice(change).await {
+            Ok(()) => return Ok(Versioned { value: invoice, version }),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ActionError::ConcurrentUpdate)
+}

@@ -42,6 +42,8 @@ pub enum EventType {
     InvoiceFinalized,
     #[serde(rename = "invoice.paid")]
     InvoicePaid,
+    #[serde(rename = "invoice.send_requested")]
+    InvoiceSendRequested,
     #[serde(rename = "invoice.email_sent")]
     InvoiceEmailSent,
     #[serde(rename = "invoice.email_skipped")]
@@ -59,6 +61,7 @@ impl EventType {
             Self::InvoiceCreated => "invoice.created",
             Self::InvoiceFinalized => "invoice.finalized",
             Self::InvoicePaid => "invoice.paid",
+            Self::InvoiceSendRequested => "invoice.send_requested",
             Self::InvoiceEmailSent => "invoice.email_sent",
             Self::InvoiceEmailSkipped => "invoice.email_skipped",
         }
