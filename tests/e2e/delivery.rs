@@ -138,3 +138,60 @@ async fn send_emails_a_finalized_invoice_again_and_refuses_a_draft() {
     }
     panic!("the second email was not sent");
 }
+
+/// An SES "Email Bounced" event as EventBridge delivers it from a
+/// configuration set (shape per the SES event-publishing documentation).
+fn ses_event(detail_type: &str, detail: Value) -> aws_sdk_eventbridge::types::PutEventsRequestEntry {
+    aws_sdk_eventbridge::types::PutEventsRequestEntry::builder().source("aws.ses").detail_type(detail_type).event_bus_name("default").detail(detail.to_string()).build()
+}
+
+#[tokio::test]
+async fn a_bounced_address_is_shown_on_the_customer_and_later_sends_are_skipped_and_recorded() {
+    let api = Api::new();
+    let address = format!("gone-{}@buyer.example", ulid::Ulid::new().to_string().to_lowercase());
+    let c = api.post("/v1/customers", json!({"name": "Gone Ltd", "email": address, "cc": ["keep@buyer.example"], "currency": "GBP"})).await;
+    let customer = c.body["id"].as_str().expect("id").to_owned();
+    assert_eq!(c.body["email_status"], "ok");
+
+    let events = aws_sdk_eventbridge::Client::new(&local_aws().await);
+    let bounce = json!({
+        "eventType": "Bounce",
+        "bounce": {"bounceType": "Permanent", "bounceSubType": "General", "bouncedRecipients": [{"emailAddress": address, "action": "failed", "status": "5.1.1", "diagnosticCode": "smtp; 550 5.1.1 user unknown"}], "timestamp": "2026-11-23T00:41:02.669Z", "feedbackId": "0100015-example", "reportingMTA": "dsn; mta.example.com"},
+        "mail": {"timestamp": "2026-11-23T00:40:02.012Z", "source": "billing@example.com", "messageId": "0100015-mail-example", "destination": [address]}
+    });
+    let out = events.put_events().entries(ses_event("Email Bounced", bounce)).send().await.expect("put");
+    assert_eq!(out.failed_entry_count(), 0);
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        status = api.get(&format!("/v1/customers/{customer}")).await.body["email_status"].clone();
+        if status == "bounced" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "bounced", "the bounce is visible on the customer");
+
+    let inv = api.post("/v1/invoices", json!({"customer": customer, "finalize": true, "lines": [{"description": "x", "quantity": "1", "unit_amount": "3"}]})).await;
+    let id = inv.body["id"].as_str().expect("id").to_owned();
+    let sent = wait_for_email(&api, &id).await;
+    let recipients: Vec<&str> = sent["data"]["recipients"].as_array().expect("recipients").iter().filter_map(Value::as_str).collect();
+    assert_eq!(recipients, vec!["keep@buyer.example"], "the cc still gets it");
+    assert_eq!(sent["data"]["skipped"][0]["address"], address.as_str());
+    assert_eq!(sent["data"]["skipped"][0]["status"], "bounced");
+
+    // With no deliverable address left, the send is skipped and recorded.
+    let lone = api.post("/v1/customers", json!({"name": "Gone Too", "email": address, "currency": "GBP"})).await;
+    let inv = api.post("/v1/invoices", json!({"customer": lone.body["id"], "finalize": true, "lines": [{"description": "x", "quantity": "1", "unit_amount": "3"}]})).await;
+    let id = inv.body["id"].as_str().expect("id").to_owned();
+    let number = inv.body["number"].as_str().expect("number").to_owned();
+    let mut skipped = false;
+    for _ in 0..200 {
+        if timeline(&api, &id).await.iter().any(|i| i["type"] == "invoice.email_skipped") {
+            skipped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(skipped, "the skip is in the timeline");
+    assert!(!sent_messages().await.iter().any(|m| m["raw_data"].as_str().is_some_and(|r| r.contains(&number))), "nothing was sent");
+}

@@ -16,7 +16,7 @@ use o2c_domain::clock::Clock;
 use o2c_domain::customer::EmailStatus;
 use o2c_domain::event::{DomainEvent, EventType};
 use o2c_domain::ids::{EventId, InvoiceId};
-use o2c_domain::ports::{CustomerRead, InvoiceRead, MailError, Mailer, SendClaim, SendLedger};
+use o2c_domain::ports::{AddressBook, CustomerRead, InvoiceRead, MailError, Mailer, SendClaim, SendLedger};
 use o2c_domain::timeline::TimelineItem;
 use serde_json::json;
 use tracing::Instrument;
@@ -32,7 +32,7 @@ pub struct Delivery<S, M> {
     clock: Arc<dyn Clock>,
 }
 
-impl<S: SendLedger + InvoiceRead + CustomerRead, M: Mailer> Delivery<S, M> {
+impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delivery<S, M> {
     pub fn new(store: S, mailer: M, branding: Branding, clock: Arc<dyn Clock>) -> Self {
         Self { store, mailer, branding, clock }
     }
@@ -84,19 +84,25 @@ impl<S: SendLedger + InvoiceRead + CustomerRead, M: Mailer> Delivery<S, M> {
         let invoice = self.store.invoice(invoice_id).await.map_err(|e| Retry(e.to_string()))?.ok_or_else(|| Retry("no such invoice".into()))?.value;
         let customer = self.store.customer(invoice.customer).await.map_err(|e| Retry(e.to_string()))?.ok_or_else(|| Retry("no such customer".into()))?.value;
         let number = invoice.number.map(|n| n.to_string()).unwrap_or_default();
-        if customer.email_status != EmailStatus::Ok {
-            let item = timeline_item(now, "invoice.email_skipped", format!("Email for {number} not sent: the address {:?}", customer.email_status), json!({"reason": customer.email_status}));
+        let composed = compose_invoice_email(&invoice, &customer, &self.branding).map_err(|e| Retry(format!("compose: {e}")))?;
+        let all: Vec<_> = composed.to.iter().chain(composed.cc.iter()).cloned().collect();
+        // Addresses that bounced or complained are skipped, and the skip
+        // is recorded; the others still get the invoice.
+        let statuses = self.store.address_statuses(&all).await.map_err(|e| Retry(e.to_string()))?;
+        let (recipients, suppressed): (Vec<_>, Vec<_>) = all.into_iter().zip(statuses).partition(|(_, s)| *s == EmailStatus::Ok);
+        let recipients: Vec<_> = recipients.into_iter().map(|(r, _)| r).collect();
+        let suppressed: Vec<_> = suppressed.into_iter().map(|(r, s)| json!({"address": r, "status": s})).collect();
+        if recipients.is_empty() {
+            let item = timeline_item(now, "invoice.email_skipped", format!("Email for {number} not sent: every address is undeliverable"), json!({"skipped": suppressed}));
             return self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| Retry(e.to_string()));
         }
-        let composed = compose_invoice_email(&invoice, &customer, &self.branding).map_err(|e| Retry(format!("compose: {e}")))?;
-        let recipients: Vec<_> = composed.to.iter().chain(composed.cc.iter()).cloned().collect();
         match self.mailer.send_raw(&self.branding.from, &recipients, &composed.raw_mime).await {
             Ok(message_id) => {
                 let item = timeline_item(
                     now,
                     "invoice.email_sent",
                     format!("Emailed {number} to {} recipient(s)", recipients.len()),
-                    json!({"ses_message_id": message_id, "to": composed.to, "cc": composed.cc, "subject": composed.subject}),
+                    json!({"ses_message_id": message_id, "recipients": recipients, "skipped": suppressed, "subject": composed.subject}),
                 );
                 tracing::info!(invoice = %invoice_id, ses_message_id = message_id.as_str(), "invoice emailed");
                 // Sent but not recorded is the narrow window: the claim

@@ -18,6 +18,7 @@ use o2c_store::DynamoStore;
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 pub type ApiFn = Arc<dyn Fn(ApiGatewayV2httpRequest) -> BoxFuture<ApiGatewayV2httpResponse> + Send + Sync>;
 pub type StreamFn = Arc<dyn Fn(DynamoDbEvent) -> BoxFuture<DynamoDbEventResponse> + Send + Sync>;
+pub type EventFn = Arc<dyn Fn(aws_lambda_events::event::eventbridge::EventBridgeEvent<serde_json::Value>) -> BoxFuture<Result<(), String>> + Send + Sync>;
 pub type QueueFn = Arc<dyn Fn(aws_lambda_events::event::sqs::SqsEvent) -> BoxFuture<aws_lambda_events::event::sqs::SqsBatchResponse> + Send + Sync>;
 
 /// What kind of events a function takes, and for API functions the routes
@@ -27,6 +28,7 @@ pub enum Kind {
     Api { routes: &'static [&'static str] },
     DynamoDbStream,
     Sqs,
+    EventRule,
 }
 
 pub struct Entry {
@@ -39,6 +41,7 @@ pub const CATALOGUE: &[Entry] = &[
     Entry { logical_id: "InvoicesApiFunction", kind: Kind::Api { routes: o2c_fn_invoices_api::ROUTES } },
     Entry { logical_id: "OutboxRelayFunction", kind: Kind::DynamoDbStream },
     Entry { logical_id: "InvoiceDeliveryFunction", kind: Kind::Sqs },
+    Entry { logical_id: "MailFeedbackFunction", kind: Kind::EventRule },
 ];
 
 #[derive(Clone)]
@@ -46,6 +49,7 @@ pub enum Handler {
     Api(ApiFn),
     Stream(StreamFn),
     Queue(QueueFn),
+    Event(EventFn),
 }
 
 /// Wires each handler with the same adapters its `main.rs` uses.
@@ -87,6 +91,13 @@ pub fn build(aws: &aws_config::SdkConfig, settings: &Settings) -> BTreeMap<&'sta
                 Handler::Queue(Arc::new(move |e| {
                     let d = d.clone();
                     Box::pin(async move { d.handle(e).await })
+                }))
+            }
+            "MailFeedbackFunction" => {
+                let f = Arc::new(o2c_fn_mail_feedback::Feedback::new(store.clone()));
+                Handler::Event(Arc::new(move |e| {
+                    let f = f.clone();
+                    Box::pin(async move { f.handle(e).await.map_err(|e| e.to_string()) })
                 }))
             }
             other => unreachable!("catalogue entry {other} has no wiring"),

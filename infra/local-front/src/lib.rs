@@ -9,5 +9,6 @@ pub mod filter;
 pub mod gateway;
 pub mod queues;
 pub mod resources;
+pub mod rules;
 pub mod streams;
 pub mod template;

@@ -109,6 +109,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                     };
                     tokio::spawn(mapping.run());
                 }
+                EventSource::EventRule { name, pattern } => {
+                    let Some(Handler::Event(handler)) = handlers.get(f.logical_id.as_str()) else {
+                        return Err(format!("{} takes EventBridge events but has no event handler", f.logical_id).into());
+                    };
+                    let rule = format!("{}-{name}", f.logical_id);
+                    let queue_url = o2c_local_front::rules::create_rule(&aws, &rule, pattern).await?;
+                    let mapping = o2c_local_front::rules::RuleMapping { name: rule, queue_url, handler: handler.clone(), sqs: aws_sdk_sqs::Client::new(&aws), idle_rounds: activity.track() };
+                    tokio::spawn(mapping.run());
+                }
                 EventSource::Other { name, kind } => {
                     return Err(format!("{}: event {name} of type {kind} is not emulated by the local front", f.logical_id).into());
                 }

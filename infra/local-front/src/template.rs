@@ -21,6 +21,8 @@ pub enum EventSource {
     HttpApi { name: String, method: String, path: String },
     DynamoDbStream(StreamSource),
     Sqs(QueueSource),
+    /// An EventBridge rule on the default bus with an event pattern.
+    EventRule { name: String, pattern: Value },
     /// Any event type the local front does not (yet) emulate.
     Other { name: String, kind: String },
 }
@@ -197,6 +199,7 @@ fn parse_event(name: &str, e: &Value) -> Result<EventSource, TemplateError> {
                 on_failure_queue: p.pointer("/DestinationConfig/OnFailure/Destination").and_then(referenced_id),
             })
         }
+        "EventBridgeRule" | "CloudWatchEvent" if p.get("Pattern").is_some() => EventSource::EventRule { name: name.to_owned(), pattern: p.get("Pattern").cloned().unwrap_or(Value::Null) },
         "SQS" => EventSource::Sqs(QueueSource {
             name: name.to_owned(),
             queue: p.get("Queue").and_then(referenced_id).ok_or_else(|| shape("Queue must name a queue's Arn"))?,

@@ -34,7 +34,7 @@ fn every_route_in_the_template_is_served_by_its_function_and_the_other_way_round
             .collect();
         let served: BTreeSet<String> = match entry.kind {
             Kind::Api { routes } => routes.iter().map(|r| r.to_string()).collect(),
-            Kind::DynamoDbStream | Kind::Sqs => BTreeSet::new(),
+            Kind::DynamoDbStream | Kind::Sqs | Kind::EventRule => BTreeSet::new(),
         };
         assert_eq!(declared, served, "routes of {}", entry.logical_id);
     }
@@ -50,6 +50,9 @@ fn every_event_source_in_the_template_is_emulated_by_the_local_front() {
                 (EventSource::DynamoDbStream(s), Kind::DynamoDbStream) => {
                     assert!(t.tables.contains_key(&s.table), "{} streams from unknown table {}", entry.logical_id, s.table);
                     assert!(s.report_batch_item_failures, "{} must report partial batch failures", entry.logical_id);
+                }
+                (EventSource::EventRule { pattern, .. }, Kind::EventRule) => {
+                    assert!(pattern.is_object(), "{} needs an event pattern", entry.logical_id);
                 }
                 (EventSource::Sqs(q), Kind::Sqs) => {
                     assert!(t.queues.contains_key(&q.queue), "{} reads unknown queue {}", entry.logical_id, q.queue);

@@ -121,9 +121,10 @@ where
         Err(e) => return e.into_response(&fallback_id).into_gateway(&fallback_id),
     };
     let correlation_id = request.correlation_id.clone();
+    // Instrument, never enter: a guard held across an await lends the
+    // span to whatever else the thread runs meanwhile.
     let span = tracing::info_span!("request", correlation_id = correlation_id.as_str(), route = request.route_key.as_str());
-    let _enter = span.enter();
-    match route(request).await {
+    match tracing::Instrument::instrument(route(request), span).await {
         Ok(response) => response.into_gateway(&correlation_id),
         Err(e) => e.into_response(&correlation_id).into_gateway(&correlation_id),
     }

@@ -206,3 +206,12 @@ pub trait Mailer: Send + Sync {
     /// Sends a raw MIME message; answers the service's message id.
     fn send_raw(&self, from: &crate::text::Email, recipients: &[crate::text::Email], raw: &[u8]) -> impl Future<Output = Result<String, MailError>> + Send;
 }
+
+/// Deliverability of addresses, fed by the mail service's bounces and
+/// complaints. An address is what bounces, not a customer: two customers
+/// sharing one address share its status.
+pub trait AddressBook: Send + Sync {
+    fn mark_address(&self, address: &crate::text::Email, status: crate::customer::EmailStatus, at: DateTime<Utc>, detail: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The status of each address (`Ok` when nothing is known).
+    fn address_statuses(&self, addresses: &[crate::text::Email]) -> impl Future<Output = Result<Vec<crate::customer::EmailStatus>, StoreError>> + Send;
+}

@@ -10,6 +10,7 @@ use o2c_domain::ids::CustomerId;
 use o2c_domain::money::Money;
 use o2c_domain::ports::{CustomerChange, CustomerList, CustomerRead, CustomerWrite, Page, PageRequest, StoreError, Versioned};
 
+use crate::addresses::{address_key, address_pk, status_of};
 use crate::error::{from_sdk, from_transact};
 use crate::keys;
 use crate::lists::{query_shards, IndexPage};
@@ -103,7 +104,10 @@ impl CustomerRead for DynamoStore {
             return Ok(None);
         };
         let balance = items.iter().find(|i| sk_is(i, keys::CUSTOMER_BALANCE_SK));
-        assemble(profile, balance).map(Some)
+        let mut customer = assemble(profile, balance)?;
+        let address = self.batch_get(vec![address_key(customer.value.email.as_str())]).await?;
+        customer.value.email_status = status_of(address.first());
+        Ok(Some(customer))
     }
 }
 
@@ -125,13 +129,26 @@ impl CustomerList for DynamoStore {
             let balance = balances.iter().find(|b| b.get(keys::PK) == p.get(keys::PK));
             data.push(assemble(p, balance)?.value);
         }
+        // Deliverability lives with the address: one more batch per page.
+        let addresses = self.batch_get(data.iter().map(|c| address_key(c.email.as_str())).collect()).await?;
+        for c in &mut data {
+            let pk = s(address_pk(c.email.as_str()));
+            c.email_status = status_of(addresses.iter().find(|i| i.get(keys::PK) == Some(&pk)));
+        }
         Ok(Page { data, has_more })
     }
 }
 
 impl DynamoStore {
     /// BatchGetItem with the retry of unprocessed keys it requires.
-    pub(crate) async fn batch_get(&self, mut keys_left: Vec<HashMap<String, AttributeValue>>) -> Result<Vec<Item>, StoreError> {
+    pub(crate) async fn batch_get(&self, keys: Vec<HashMap<String, AttributeValue>>) -> Result<Vec<Item>, StoreError> {
+        // DynamoDB refuses a batch naming one key twice.
+        let mut keys_left: Vec<HashMap<String, AttributeValue>> = Vec::with_capacity(keys.len());
+        for k in keys {
+            if !keys_left.contains(&k) {
+                keys_left.push(k);
+            }
+        }
         let mut out = Vec::new();
         let mut rounds = 0;
         while !keys_left.is_empty() {

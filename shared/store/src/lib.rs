@@ -1,6 +1,7 @@
 //! DynamoDB adapter: implements the domain's store ports on one table.
 //! The key design is in `docs/data-model.md`; `keys` is its code form.
 
+mod addresses;
 mod api_keys;
 pub mod capacity;
 mod customers;
