@@ -209,3 +209,41 @@ pub fn test_customer(name: &str, currency: &str) -> o2c_domain::customer::Custom
         created_at: chrono::Utc::now(),
     }
 }
+
+/// A numbering year no other test, and no earlier run on this stack, has
+/// used: reserved with a create-only item, and refused if the year already
+/// has an invoice-number counter. Gapless-numbering tests need a year to
+/// themselves; a random pick alone collides across runs.
+pub async fn private_year() -> i32 {
+    let aws = local_aws().await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&aws).endpoint_url(dynamodb_endpoint()).build();
+    let ddb = aws_sdk_dynamodb::Client::from_conf(config);
+    let s = aws_sdk_dynamodb::types::AttributeValue::S;
+    for _ in 0..200 {
+        let year = 1000 + (ulid::Ulid::new().random() % 9000) as i32;
+        let counter = ddb
+            .get_item()
+            .table_name(table_name())
+            .key("pk", s(format!("COUNTER#INVOICE_NUMBER#{year}")))
+            .key("sk", s("COUNTER".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("DynamoDB Local answers");
+        if counter.item().is_some() {
+            continue;
+        }
+        let reserved = ddb
+            .put_item()
+            .table_name(table_name())
+            .item("pk", s(format!("TEST#YEAR#{year}")))
+            .item("sk", s("RESERVED".into()))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        if reserved.is_ok() {
+            return year;
+        }
+    }
+    panic!("no free numbering year after 200 tries");
+}

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use o2c_documents::{compose_invoice_email, Branding};
 use o2c_domain::clock::Clock;
 use o2c_domain::customer::EmailStatus;
+use o2c_domain::invoice_status::InvoiceStatus;
 use o2c_domain::event::{DomainEvent, EventType};
 use o2c_domain::ids::{EventId, InvoiceId};
 use o2c_domain::ports::{AddressBook, CustomerRead, InvoiceRead, MailError, Mailer, SendClaim, SendLedger};
@@ -24,6 +25,12 @@ use tracing::Instrument;
 /// Why one message was not done (it is retried).
 #[derive(Debug)]
 pub struct Retry(pub String);
+
+/// Whether a failure happened before or after the email went out.
+enum Failure {
+    BeforeSending(Retry),
+    AfterSending(Retry),
+}
 
 pub struct Delivery<S, M> {
     store: S,
@@ -73,28 +80,39 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delive
         }
         match self.send(&key, invoice_id, now).await {
             Ok(()) => Ok(()),
-            Err(e) => {
+            Err(Failure::BeforeSending(e)) => {
+                // Nothing went out: give the claim back so a retry can send.
                 let _ = self.store.release_send(&key).await;
                 Err(e)
             }
+            // The email went out but is not recorded: keep the claim, so
+            // retries wait for it to expire instead of sending at once.
+            Err(Failure::AfterSending(e)) => Err(e),
         }
     }
 
-    async fn send(&self, key: &str, invoice_id: InvoiceId, now: DateTime<Utc>) -> Result<(), Retry> {
-        let invoice = self.store.invoice(invoice_id).await.map_err(|e| Retry(e.to_string()))?.ok_or_else(|| Retry("no such invoice".into()))?.value;
-        let customer = self.store.customer(invoice.customer).await.map_err(|e| Retry(e.to_string()))?.ok_or_else(|| Retry("no such customer".into()))?.value;
+    async fn send(&self, key: &str, invoice_id: InvoiceId, now: DateTime<Utc>) -> Result<(), Failure> {
+        let before = |e: String| Failure::BeforeSending(Retry(e));
+        let invoice = self.store.invoice(invoice_id).await.map_err(|e| before(e.to_string()))?.ok_or_else(|| before("no such invoice".into()))?.value;
+        let customer = self.store.customer(invoice.customer).await.map_err(|e| before(e.to_string()))?.ok_or_else(|| before("no such customer".into()))?.value;
         let number = invoice.number.map(|n| n.to_string()).unwrap_or_default();
-        let composed = compose_invoice_email(&invoice, &customer, &self.branding).map_err(|e| Retry(format!("compose: {e}")))?;
+        // The request may be older than the invoice's state: a void invoice
+        // is not emailed.
+        if matches!(invoice.status, InvoiceStatus::Void | InvoiceStatus::Draft) {
+            let item = timeline_item(now, "invoice.email_skipped", format!("Email for {number} not sent: the invoice is {}", invoice.status.as_str()), json!({"reason": invoice.status}));
+            return self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| before(e.to_string()));
+        }
+        let composed = compose_invoice_email(&invoice, &customer, &self.branding).map_err(|e| before(format!("compose: {e}")))?;
         let all: Vec<_> = composed.to.iter().chain(composed.cc.iter()).cloned().collect();
         // Addresses that bounced or complained are skipped, and the skip
         // is recorded; the others still get the invoice.
-        let statuses = self.store.address_statuses(&all).await.map_err(|e| Retry(e.to_string()))?;
+        let statuses = self.store.address_statuses(&all).await.map_err(|e| before(e.to_string()))?;
         let (recipients, suppressed): (Vec<_>, Vec<_>) = all.into_iter().zip(statuses).partition(|(_, s)| *s == EmailStatus::Ok);
         let recipients: Vec<_> = recipients.into_iter().map(|(r, _)| r).collect();
         let suppressed: Vec<_> = suppressed.into_iter().map(|(r, s)| json!({"address": r, "status": s})).collect();
         if recipients.is_empty() {
             let item = timeline_item(now, "invoice.email_skipped", format!("Email for {number} not sent: every address is undeliverable"), json!({"skipped": suppressed}));
-            return self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| Retry(e.to_string()));
+            return self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| before(e.to_string()));
         }
         match self.mailer.send_raw(&self.branding.from, &recipients, &composed.raw_mime).await {
             Ok(message_id) => {
@@ -105,14 +123,21 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delive
                     json!({"ses_message_id": message_id, "recipients": recipients, "skipped": suppressed, "subject": composed.subject}),
                 );
                 tracing::info!(invoice = %invoice_id, ses_message_id = message_id.as_str(), "invoice emailed");
-                // Sent but not recorded is the narrow window: the claim
-                // expires and a retry would send again.
-                self.store.record_sent(key, &message_id, invoice_id, &item).await.map_err(|e| Retry(e.to_string()))
+                // Sent but not recorded is the narrow window: try hard to
+                // record it; if that fails the claim stays until it expires.
+                let mut last = String::new();
+                for _ in 0..3 {
+                    match self.store.record_sent(key, &message_id, invoice_id, &item).await {
+                        Ok(()) => return Ok(()),
+                        Err(e) => last = e.to_string(),
+                    }
+                }
+                Err(Failure::AfterSending(Retry(format!("sent as {message_id} but not recorded: {last}"))))
             }
-            Err(MailError::Unavailable(reason)) => Err(Retry(reason)),
+            Err(MailError::Unavailable(reason)) => Err(before(reason)),
             Err(MailError::Refused(reason)) => {
                 let item = timeline_item(now, "invoice.email_skipped", format!("Email for {number} refused by the mail service"), json!({"reason": reason}));
-                self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| Retry(e.to_string()))
+                self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| before(e.to_string()))
             }
         }
     }

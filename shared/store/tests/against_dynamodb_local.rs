@@ -62,9 +62,6 @@ async fn create(s: &DynamoStore, c: &Customer) -> Result<(), StoreError> {
     s.commit_customer(CustomerChange { customer: c, expected_version: None, outbox: vec![], reply: None }).await
 }
 
-fn private_year() -> i32 {
-    5000 + (Ulid::new().random() % 4000) as i32
-}
 
 fn ctx() -> Context {
     Context::new(&SystemClock, TimeZone::default(), None)
@@ -87,7 +84,7 @@ async fn a_stale_version_cannot_overwrite_an_invoice() {
     let c = customer();
     create(&s, &c).await.expect("customer");
     let id = InvoiceId::from_ulid(Ulid::new());
-    let created = actions::create_invoice(&s, &ctx(), id, c.id, draft_request(private_year()), false, &no_receipt).await.expect("draft");
+    let created = actions::create_invoice(&s, &ctx(), id, c.id, draft_request(o2c_e2e::private_year().await), false, &no_receipt).await.expect("draft");
     let finalized = actions::finalize_invoice(&s, &ctx(), id, &no_receipt).await.expect("finalized");
     assert_eq!(finalized.version, created.version + 1);
 
@@ -105,7 +102,7 @@ async fn two_changes_claiming_one_number_cannot_both_commit_and_the_loser_writes
     let s = store().await;
     let c = customer();
     create(&s, &c).await.expect("customer");
-    let year = private_year();
+    let year = o2c_e2e::private_year().await;
     let a = actions::create_invoice(&s, &ctx(), InvoiceId::from_ulid(Ulid::new()), c.id, draft_request(year), false, &no_receipt).await.expect("a");
     let b = actions::create_invoice(&s, &ctx(), InvoiceId::from_ulid(Ulid::new()), c.id, draft_request(year), false, &no_receipt).await.expect("b");
     let seq = s.next_sequence(year).await.expect("counter");
@@ -138,7 +135,7 @@ async fn finalizing_moves_the_customers_receivable_in_the_same_transaction() {
     let c = customer();
     create(&s, &c).await.expect("customer");
     let id = InvoiceId::from_ulid(Ulid::new());
-    actions::create_invoice(&s, &ctx(), id, c.id, draft_request(private_year()), false, &no_receipt).await.expect("draft");
+    actions::create_invoice(&s, &ctx(), id, c.id, draft_request(o2c_e2e::private_year().await), false, &no_receipt).await.expect("draft");
     let f = actions::finalize_invoice(&s, &ctx(), id, &no_receipt).await.expect("finalized");
     let back = s.customer(c.id).await.expect("read").expect("exists").value;
     assert_eq!(back.balance, f.value.amount_due());
