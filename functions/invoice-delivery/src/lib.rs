@@ -99,7 +99,7 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delive
         // The request may be older than the invoice's state: a void invoice
         // is not emailed.
         if matches!(invoice.status, InvoiceStatus::Void | InvoiceStatus::Draft) {
-            let item = timeline_item(now, "invoice.email_skipped", format!("Email for {number} not sent: the invoice is {}", invoice.status.as_str()), json!({"reason": invoice.status}));
+            let item = timeline_item(key, now, "invoice.email_skipped", format!("Email for {number} not sent: the invoice is {}", invoice.status.as_str()), json!({"reason": invoice.status}));
             return self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| before(e.to_string()));
         }
         let composed = compose_invoice_email(&invoice, &customer, &self.branding).map_err(|e| before(format!("compose: {e}")))?;
@@ -111,12 +111,13 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delive
         let recipients: Vec<_> = recipients.into_iter().map(|(r, _)| r).collect();
         let suppressed: Vec<_> = suppressed.into_iter().map(|(r, s)| json!({"address": r, "status": s})).collect();
         if recipients.is_empty() {
-            let item = timeline_item(now, "invoice.email_skipped", format!("Email for {number} not sent: every address is undeliverable"), json!({"skipped": suppressed}));
+            let item = timeline_item(key, now, "invoice.email_skipped", format!("Email for {number} not sent: every address is undeliverable"), json!({"skipped": suppressed}));
             return self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| before(e.to_string()));
         }
         match self.mailer.send_raw(&self.branding.from, &recipients, &composed.raw_mime).await {
             Ok(message_id) => {
                 let item = timeline_item(
+                    key,
                     now,
                     "invoice.email_sent",
                     format!("Emailed {number} to {} recipient(s)", recipients.len()),
@@ -136,13 +137,16 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delive
             }
             Err(MailError::Unavailable(reason)) => Err(before(reason)),
             Err(MailError::Refused(reason)) => {
-                let item = timeline_item(now, "invoice.email_skipped", format!("Email for {number} refused by the mail service"), json!({"reason": reason}));
+                let item = timeline_item(key, now, "invoice.email_skipped", format!("Email for {number} refused by the mail service"), json!({"reason": reason}));
                 self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| before(e.to_string()))
             }
         }
     }
 }
 
-fn timeline_item(at: DateTime<Utc>, item_type: &str, summary: String, data: serde_json::Value) -> TimelineItem {
+/// A timeline entry of this delivery; `request` names the delivery request
+/// (event id) it answers, so an audit can tie every email to its cause.
+fn timeline_item(key: &str, at: DateTime<Utc>, item_type: &str, summary: String, mut data: serde_json::Value) -> TimelineItem {
+    data["request"] = json!(key);
     TimelineItem { id: EventId::from_ulid(ulid::Ulid::new()), at, item_type: item_type.into(), summary, data }
 }

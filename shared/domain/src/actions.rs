@@ -137,6 +137,51 @@ pub async fn update_customer<S: CustomerRead + CustomerWrite>(
     Err(ActionError::ConcurrentUpdate)
 }
 
+/// One decided invoice change, owning what it writes.
+struct Planned {
+    invoice: Invoice,
+    /// `None` creates the invoice.
+    expected_version: Option<u64>,
+    claims_number: Option<InvoiceNumber>,
+    balance_change: Option<BalanceChange>,
+    outbox: Vec<OutboxMessage>,
+    timeline: Vec<TimelineItem>,
+}
+
+/// Reads, decides (`plan`) and commits until the commit holds: a lost
+/// optimistic race (`Conflict`) reads and decides again, at most
+/// [`MAX_ATTEMPTS`] times. Every invoice command goes through here.
+async fn commit_until_settled<S, F, Fut>(store: &S, receipt: Receipt<'_, Invoice>, mut plan: F) -> Result<Versioned<Invoice>, ActionError>
+where
+    S: InvoiceWrite,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Planned, ActionError>>,
+{
+    for _ in 0..MAX_ATTEMPTS {
+        let p = plan().await?;
+        let change = InvoiceChange {
+            invoice: &p.invoice,
+            expected_version: p.expected_version,
+            claims_number: p.claims_number,
+            balance_change: p.balance_change,
+            outbox: p.outbox,
+            timeline: p.timeline,
+            reply: receipt(&p.invoice),
+        };
+        match store.commit_invoice(change).await {
+            Ok(()) => return Ok(Versioned { version: p.expected_version.map_or(1, |v| v + 1), value: p.invoice }),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ActionError::ConcurrentUpdate)
+}
+
+/// An invoice as stored now, or `NotFound`.
+async fn current<S: InvoiceRead>(store: &S, id: InvoiceId) -> Result<Versioned<Invoice>, ActionError> {
+    store.invoice(id).await?.ok_or(ActionError::NotFound("invoice"))
+}
+
 /// Creates a draft, or with `finalize` a finalized invoice, in one
 /// transaction: a create-and-finalize never leaves a stray draft behind.
 pub async fn create_invoice<S: CustomerRead + InvoiceWrite + InvoiceNumbering>(
@@ -150,16 +195,19 @@ pub async fn create_invoice<S: CustomerRead + InvoiceWrite + InvoiceNumbering>(
 ) -> Result<Versioned<Invoice>, ActionError> {
     let customer = store.customer(customer).await?.ok_or(ActionError::NotFound("customer"))?.value;
     let draft = Invoice::draft(id, &customer, request, ctx.now())?;
-    for _ in 0..MAX_ATTEMPTS {
+    let customer = &customer;
+    let draft = &draft;
+    commit_until_settled(store, receipt, move || async move {
         let mut invoice = draft.clone();
         let created = ctx.event(EventType::InvoiceCreated, AggregateKind::Invoice, id.to_string(), 1, json!({ "invoice": id, "customer": customer.id, "total": invoice.totals.total.to_string(), "currency": invoice.currency }));
         let mut timeline = vec![TimelineItem::from_event(&created, format!("Draft created for {} {}", invoice.totals.total, invoice.currency))];
         let mut outbox = vec![OutboxMessage::new(created, &[Destination::EventBus])];
         let (mut claims_number, mut balance_change) = (None, None);
         if finalize {
+            // Only the number can be taken meanwhile (the id is new), so a
+            // conflict retries with the next one.
             let today = ctx.company_today();
-            let year = invoice.numbering_year(today);
-            let number = claim_candidate(store, year).await?;
+            let number = claim_candidate(store, invoice.numbering_year(today)).await?;
             invoice.finalize(number, today, ctx.now())?;
             let effects = finalization_effects(ctx, &invoice, 1, number);
             timeline.extend(effects.timeline);
@@ -167,15 +215,9 @@ pub async fn create_invoice<S: CustomerRead + InvoiceWrite + InvoiceNumbering>(
             claims_number = Some(number);
             balance_change = Some(effects.balance_change);
         }
-        let change = InvoiceChange { invoice: &invoice, expected_version: None, claims_number, balance_change, outbox, timeline, reply: receipt(&invoice) };
-        match store.commit_invoice(change).await {
-            Ok(()) => return Ok(Versioned { value: invoice, version: 1 }),
-            // Only the number can have been taken meanwhile: the id is new.
-            Err(StoreError::Conflict) if finalize => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ActionError::ConcurrentUpdate)
+        Ok(Planned { invoice, expected_version: None, claims_number, balance_change, outbox, timeline })
+    })
+    .await
 }
 
 async fn claim_candidate<S: InvoiceNumbering>(store: &S, year: i32) -> Result<InvoiceNumber, ActionError> {
@@ -223,9 +265,11 @@ fn finalization_effects(ctx: &Context, invoice: &Invoice, version: u64, number: 
 /// same transaction as the status change, the customer's receivable, the
 /// outbox messages (domain event + delivery request) and the timeline.
 pub async fn finalize_invoice<S: InvoiceRead + InvoiceWrite + InvoiceNumbering>(store: &S, ctx: &Context, id: InvoiceId, receipt: Receipt<'_, Invoice>) -> Result<Versioned<Invoice>, ActionError> {
-    for _ in 0..MAX_ATTEMPTS {
-        let current = store.invoice(id).await?.ok_or(ActionError::NotFound("invoice"))?;
-        let mut invoice = current.value;
+    // A conflict means another finalize took this number or the invoice
+    // changed: read both again and decide afresh.
+    commit_until_settled(store, receipt, move || async move {
+        let now = current(store, id).await?;
+        let mut invoice = now.value;
         let today = ctx.company_today();
         if invoice.status != InvoiceStatus::Draft {
             // Decide before spending a counter read.
@@ -233,26 +277,17 @@ pub async fn finalize_invoice<S: InvoiceRead + InvoiceWrite + InvoiceNumbering>(
         }
         let number = claim_candidate(store, invoice.numbering_year(today)).await?;
         invoice.finalize(number, today, ctx.now())?;
-        let version = current.version + 1;
-        let effects = finalization_effects(ctx, &invoice, version, number);
-        let change = InvoiceChange {
-            invoice: &invoice,
-            expected_version: Some(current.version),
+        let effects = finalization_effects(ctx, &invoice, now.version + 1, number);
+        Ok(Planned {
+            invoice,
+            expected_version: Some(now.version),
             claims_number: Some(number),
             balance_change: Some(effects.balance_change),
             outbox: effects.outbox,
             timeline: effects.timeline,
-            reply: receipt(&invoice),
-        };
-        match store.commit_invoice(change).await {
-            Ok(()) => return Ok(Versioned { value: invoice, version }),
-            // Another finalize took this number, or the invoice changed:
-            // read both again and decide afresh.
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ActionError::ConcurrentUpdate)
+        })
+    })
+    .await
 }
 
 /// Replaces a draft's content with what `edit` makes of the draft as it is
@@ -264,33 +299,19 @@ pub async fn update_draft<S: InvoiceRead + InvoiceWrite>(
     edit: &(dyn Fn(&Invoice) -> Result<DraftRequest, Vec<FieldProblem>> + Send + Sync),
     receipt: Receipt<'_, Invoice>,
 ) -> Result<Versioned<Invoice>, ActionError> {
-    for _ in 0..MAX_ATTEMPTS {
-        let current = store.invoice(id).await?.ok_or(ActionError::NotFound("invoice"))?;
-        if current.value.status != InvoiceStatus::Draft {
+    commit_until_settled(store, receipt, move || async move {
+        let now = current(store, id).await?;
+        if now.value.status != InvoiceStatus::Draft {
             return Err(InvoiceError::NotADraft.into());
         }
-        let request = edit(&current.value).map_err(ActionError::Invalid)?;
-        let mut invoice = current.value.clone();
+        let request = edit(&now.value).map_err(ActionError::Invalid)?;
+        let mut invoice = now.value.clone();
         invoice.replace_draft(request)?;
-        let version = current.version + 1;
-        let event = ctx.event(EventType::InvoiceUpdated, AggregateKind::Invoice, id.to_string(), version, json!({ "invoice": id, "total": invoice.totals.total.to_string(), "currency": invoice.currency }));
+        let event = ctx.event(EventType::InvoiceUpdated, AggregateKind::Invoice, id.to_string(), now.version + 1, json!({ "invoice": id, "total": invoice.totals.total.to_string(), "currency": invoice.currency }));
         let timeline = vec![TimelineItem::from_event(&event, format!("Draft edited; total {} {}", invoice.totals.total, invoice.currency))];
-        let change = InvoiceChange {
-            invoice: &invoice,
-            expected_version: Some(current.version),
-            claims_number: None,
-            balance_change: None,
-            outbox: vec![OutboxMessage::new(event, &[Destination::EventBus])],
-            timeline,
-            reply: receipt(&invoice),
-        };
-        match store.commit_invoice(change).await {
-            Ok(()) => return Ok(Versioned { value: invoice, version }),
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ActionError::ConcurrentUpdate)
+        Ok(Planned { invoice, expected_version: Some(now.version), claims_number: None, balance_change: None, outbox: vec![OutboxMessage::new(event, &[Destination::EventBus])], timeline })
+    })
+    .await
 }
 
 /// Closing an open invoice without payment.
@@ -305,9 +326,9 @@ pub enum Closure {
 /// Void or mark uncollectible: the open receivable leaves the customer's
 /// balance in the same transaction.
 pub async fn close_invoice<S: InvoiceRead + InvoiceWrite>(store: &S, ctx: &Context, id: InvoiceId, closure: Closure, receipt: Receipt<'_, Invoice>) -> Result<Versioned<Invoice>, ActionError> {
-    for _ in 0..MAX_ATTEMPTS {
-        let current = store.invoice(id).await?.ok_or(ActionError::NotFound("invoice"))?;
-        let mut invoice = current.value.clone();
+    commit_until_settled(store, receipt, move || async move {
+        let now = current(store, id).await?;
+        let mut invoice = now.value.clone();
         let due_before = invoice.amount_due();
         let (event_type, summary) = match closure {
             Closure::Void => {
@@ -319,55 +340,41 @@ pub async fn close_invoice<S: InvoiceRead + InvoiceWrite>(store: &S, ctx: &Conte
                 (EventType::InvoiceMarkedUncollectible, format!("Marked uncollectible with {} {} due", due_before, invoice.currency))
             }
         };
-        let version = current.version + 1;
-        let event = ctx.event(event_type, AggregateKind::Invoice, id.to_string(), version, json!({ "invoice": id, "customer": invoice.customer, "number": invoice.number, "amount_due": due_before.to_string(), "currency": invoice.currency }));
+        let event = ctx.event(event_type, AggregateKind::Invoice, id.to_string(), now.version + 1, json!({ "invoice": id, "customer": invoice.customer, "number": invoice.number, "amount_due": due_before.to_string(), "currency": invoice.currency }));
         let timeline = vec![TimelineItem::from_event(&event, summary)];
-        let change = InvoiceChange {
-            invoice: &invoice,
-            expected_version: Some(current.version),
+        Ok(Planned {
+            invoice,
+            expected_version: Some(now.version),
             claims_number: None,
             balance_change: Some(BalanceChange { receivable_minor: -due_before.to_minor(), unapplied_minor: 0 }),
             outbox: vec![OutboxMessage::new(event, &[Destination::EventBus])],
             timeline,
-            reply: receipt(&invoice),
-        };
-        match store.commit_invoice(change).await {
-            Ok(()) => return Ok(Versioned { value: invoice, version }),
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ActionError::ConcurrentUpdate)
+        })
+    })
+    .await
 }
 
 /// `/send`: emails a finalized invoice again, through the same outbox and
 /// delivery path as finalize. Drafts are emailed when finalized; void
 /// invoices are not sent.
 pub async fn request_send<S: InvoiceRead + InvoiceWrite>(store: &S, ctx: &Context, id: InvoiceId, receipt: Receipt<'_, Invoice>) -> Result<Versioned<Invoice>, ActionError> {
-    for _ in 0..MAX_ATTEMPTS {
-        let current = store.invoice(id).await?.ok_or(ActionError::NotFound("invoice"))?;
-        let invoice = current.value.clone();
+    commit_until_settled(store, receipt, move || async move {
+        let now = current(store, id).await?;
+        let invoice = now.value.clone();
         if matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
             let action = if invoice.status == InvoiceStatus::Draft { "be sent before it is finalized" } else { "be sent" };
             return Err(InvoiceError::Transition(crate::invoice_status::TransitionError { from: invoice.status.as_str(), action }).into());
         }
-        let version = current.version + 1;
-        let event = ctx.event(EventType::InvoiceSendRequested, AggregateKind::Invoice, id.to_string(), version, json!({ "invoice": id, "customer": invoice.customer, "number": invoice.number }));
+        let event = ctx.event(EventType::InvoiceSendRequested, AggregateKind::Invoice, id.to_string(), now.version + 1, json!({ "invoice": id, "customer": invoice.customer, "number": invoice.number }));
         let timeline = vec![TimelineItem::from_event(&event, "Sending requested")];
-        let change = InvoiceChange {
-            invoice: &invoice,
-            expected_version: Some(current.version),
+        Ok(Planned {
+            invoice,
+            expected_version: Some(now.version),
             claims_number: None,
             balance_change: None,
             outbox: vec![OutboxMessage::new(event, &[Destination::EventBus, Destination::DeliveryQueue])],
             timeline,
-            reply: receipt(&invoice),
-        };
-        match store.commit_invoice(change).await {
-            Ok(()) => return Ok(Versioned { value: invoice, version }),
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ActionError::ConcurrentUpdate)
+        })
+    })
+    .await
 }
