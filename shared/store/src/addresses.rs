@@ -10,7 +10,7 @@ use o2c_domain::customer::EmailStatus;
 use o2c_domain::ports::{AddressBook, StoreError};
 use o2c_domain::text::Email;
 
-use crate::error::from_sdk;
+use crate::error::done_if_conflict;
 use crate::record::{s, Item};
 use crate::DynamoStore;
 
@@ -56,13 +56,7 @@ impl AddressBook for DynamoStore {
             .expression_attribute_values(":status", s(status))
             .send()
             .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) => match from_sdk(e) {
-                StoreError::Conflict => Ok(()),
-                other => Err(other),
-            },
-        }
+        done_if_conflict(res)
     }
 
     async fn address_statuses(&self, addresses: &[Email]) -> Result<Vec<EmailStatus>, StoreError> {

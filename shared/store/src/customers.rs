@@ -11,7 +11,7 @@ use o2c_domain::money::Money;
 use o2c_domain::ports::{CustomerChange, CustomerList, CustomerRead, CustomerWrite, Page, PageRequest, StoreError, Versioned};
 
 use crate::addresses::{address_key, address_pk, status_of};
-use crate::error::{from_sdk, from_transact};
+use crate::error::{built, from_sdk, from_transact};
 use crate::keys;
 use crate::lists::{query_shards, IndexPage};
 use crate::outbox::{outbox_put, request_token};
@@ -19,9 +19,6 @@ use crate::record::{from_data, n, read_i64, read_u64, s, to_data, Item};
 use crate::reply::complete_item;
 use crate::DynamoStore;
 
-fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
-    r.map_err(|e| StoreError::Corrupt(e.to_string()))
-}
 
 fn sk_is(item: &Item, sk: &str) -> bool {
     matches!(item.get(keys::SK), Some(AttributeValue::S(v)) if v == sk)

@@ -47,3 +47,25 @@ pub(crate) fn from_transact(err: SdkError<TransactWriteItemsError, aws_sdk_dynam
     }
     from_sdk(err)
 }
+
+/// A request builder that refused to build (a missing required field): a
+/// programming error, reported, never panicked on.
+pub(crate) fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
+    r.map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// For writes whose failed condition means "already done" (a claim already
+/// released, an answer already saved, a complaint not to downgrade).
+pub(crate) fn done_if_conflict<O, E, R>(r: Result<O, SdkError<E, R>>) -> Result<(), StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) => match from_sdk(e) {
+            StoreError::Conflict => Ok(()),
+            other => Err(other),
+        },
+    }
+}

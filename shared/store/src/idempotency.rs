@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use o2c_domain::idempotency::{expires_at, lock_until, ClaimOutcome, IdempotencyClaim, IdempotentReply, SavedResponse};
 use o2c_domain::ports::{IdempotencyStore, StoreError};
 
-use crate::error::from_sdk;
+use crate::error::{done_if_conflict, from_sdk};
 use crate::keys;
 use crate::record::{n, read_i64, s, Item};
 use crate::DynamoStore;
@@ -146,12 +146,6 @@ impl IdempotencyStore for DynamoStore {
             .expression_attribute_values(":in_flight", s("in_flight"))
             .send()
             .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) => match from_sdk(e) {
-                StoreError::Conflict => Ok(()),
-                other => Err(other),
-            },
-        }
+        done_if_conflict(res)
     }
 }

@@ -7,7 +7,7 @@ use o2c_domain::invoice::Invoice;
 use o2c_domain::ports::{InvoiceChange, InvoiceFilter, InvoiceList, InvoiceNumbering, InvoiceRead, InvoiceWrite, Page, PageRequest, StoreError, TimelineRead, Versioned};
 use o2c_domain::timeline::{timeline_sort_key, TimelineItem};
 
-use crate::error::{from_sdk, from_transact};
+use crate::error::{built, from_sdk, from_transact};
 use crate::keys;
 use crate::lists::query_shards;
 use crate::outbox::{outbox_put, request_token};
@@ -15,9 +15,6 @@ use crate::reply::complete_item;
 use crate::record::{from_data, n, read_u64, s, to_data, Item};
 use crate::DynamoStore;
 
-fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
-    r.map_err(|e| StoreError::Corrupt(e.to_string()))
-}
 
 impl DynamoStore {
     fn invoice_put(&self, invoice: &Invoice, expected_version: Option<u64>) -> Result<TransactWriteItem, StoreError> {

@@ -10,7 +10,7 @@ use o2c_domain::ids::InvoiceId;
 use o2c_domain::ports::{SendClaim, SendLedger, StoreError};
 use o2c_domain::timeline::TimelineItem;
 
-use crate::error::{from_sdk, from_transact};
+use crate::error::{built, done_if_conflict, from_sdk, from_transact};
 use crate::record::{n, s};
 use crate::DynamoStore;
 
@@ -25,9 +25,6 @@ fn pk(key: &str) -> String {
 }
 const SK: &str = "SEND";
 
-fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
-    r.map_err(|e| StoreError::Corrupt(e.to_string()))
-}
 
 impl DynamoStore {
     async fn finish_send(&self, key: &str, state: &str, message_id: Option<&str>, invoice: InvoiceId, timeline: &TimelineItem) -> Result<(), StoreError> {
@@ -107,13 +104,7 @@ impl SendLedger for DynamoStore {
             .expression_attribute_values(":sending", s("sending"))
             .send()
             .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) => match from_sdk(e) {
-                StoreError::Conflict => Ok(()),
-                other => Err(other),
-            },
-        }
+        done_if_conflict(res)
     }
 
     async fn record_skipped(&self, key: &str, invoice: InvoiceId, timeline: &TimelineItem) -> Result<(), StoreError> {
