@@ -55,6 +55,8 @@ pub enum ActionError {
     #[error("the object kept changing; retry")]
     ConcurrentUpdate,
     #[error(transparent)]
+    Payment(#[from] crate::payment::PaymentError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -69,18 +71,37 @@ pub struct Context {
     /// Monotonic within the command, so events written together keep
     /// their order in the timeline even at the same instant.
     ids: std::sync::Mutex<ulid::Generator>,
+    /// Waits before retrying a lost optimistic race (jittered backoff in
+    /// production; none in pure tests).
+    pause: Option<Pause>,
 }
+
+/// A wait before attempt `n` of a contended write, provided by the
+/// runtime (the domain has none).
+pub type Pause = std::sync::Arc<dyn Fn(usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync>;
 
 impl Context {
     pub fn new(clock: &dyn Clock, company_time_zone: TimeZone, correlation_id: Option<String>) -> Self {
-        Self { now: clock.now(), company_time_zone, correlation_id, ids: std::sync::Mutex::new(ulid::Generator::new()) }
+        Self { now: clock.now(), company_time_zone, correlation_id, ids: std::sync::Mutex::new(ulid::Generator::new()), pause: None }
+    }
+
+    /// Backs off between attempts of a contended write with `pause`.
+    pub fn with_pause(mut self, pause: Pause) -> Self {
+        self.pause = Some(pause);
+        self
+    }
+
+    pub(crate) async fn pause(&self, attempt: usize) {
+        if let Some(p) = &self.pause {
+            p(attempt).await;
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
         self.now
     }
 
-    fn next_event_id(&self) -> EventId {
+    pub(crate) fn next_event_id(&self) -> EventId {
         let mut g = self.ids.lock().unwrap_or_else(|p| p.into_inner());
         let ulid = g.generate_from_datetime(std::time::SystemTime::from(self.now)).unwrap_or_else(|_| Ulid::new());
         EventId::from_ulid(ulid)
@@ -91,7 +112,7 @@ impl Context {
         self.now().with_timezone(&self.company_time_zone.tz()).date_naive()
     }
 
-    fn event(&self, event_type: EventType, kind: AggregateKind, id: String, version: u64, payload: serde_json::Value) -> DomainEvent {
+    pub(crate) fn event(&self, event_type: EventType, kind: AggregateKind, id: String, version: u64, payload: serde_json::Value) -> DomainEvent {
         DomainEvent {
             id: self.next_event_id(),
             event_type,

@@ -48,6 +48,31 @@ pub enum EventType {
     InvoiceEmailSent,
     #[serde(rename = "invoice.email_skipped")]
     InvoiceEmailSkipped,
+    /// Applied cash was taken back (refund, dispute withdrawal): a paid
+    /// invoice may be open again.
+    #[serde(rename = "invoice.payment_reversed")]
+    InvoicePaymentReversed,
+    #[serde(rename = "invoice.disputed")]
+    InvoiceDisputed,
+    #[serde(rename = "invoice.dispute_closed")]
+    InvoiceDisputeClosed,
+    /// A payment was recorded and applied (also a receipt request).
+    #[serde(rename = "payment.applied")]
+    PaymentApplied,
+    #[serde(rename = "payment.refunded")]
+    PaymentRefunded,
+    /// A dispute withdrew funds (the disputed amount is reversed).
+    #[serde(rename = "payment.funds_withdrawn")]
+    PaymentFundsWithdrawn,
+    /// A won dispute gave the funds back (they are applied again).
+    #[serde(rename = "payment.funds_reinstated")]
+    PaymentFundsReinstated,
+    #[serde(rename = "payment.disputed")]
+    PaymentDisputed,
+    #[serde(rename = "payment.dispute_closed")]
+    PaymentDisputeClosed,
+    #[serde(rename = "invoice.receipt_sent")]
+    InvoiceReceiptSent,
 }
 
 impl EventType {
@@ -64,6 +89,16 @@ impl EventType {
             Self::InvoiceSendRequested => "invoice.send_requested",
             Self::InvoiceEmailSent => "invoice.email_sent",
             Self::InvoiceEmailSkipped => "invoice.email_skipped",
+            Self::InvoicePaymentReversed => "invoice.payment_reversed",
+            Self::InvoiceDisputed => "invoice.disputed",
+            Self::InvoiceDisputeClosed => "invoice.dispute_closed",
+            Self::PaymentApplied => "payment.applied",
+            Self::PaymentRefunded => "payment.refunded",
+            Self::PaymentFundsWithdrawn => "payment.funds_withdrawn",
+            Self::PaymentFundsReinstated => "payment.funds_reinstated",
+            Self::PaymentDisputed => "payment.disputed",
+            Self::PaymentDisputeClosed => "payment.dispute_closed",
+            Self::InvoiceReceiptSent => "invoice.receipt_sent",
         }
     }
 }

@@ -60,6 +60,7 @@ macro_rules! prefixed_id {
 prefixed_id!(CustomerId, "cus_", "customer");
 prefixed_id!(InvoiceId, "inv_", "invoice");
 prefixed_id!(EventId, "evt_", "event");
+prefixed_id!(PaymentId, "pay_", "payment");
 
 #[cfg(test)]
 mod tests {

@@ -111,6 +111,10 @@ pub enum InvoiceError {
     NumberYearMismatch { number: i32, issue: i32 },
     #[error("only drafts can be edited")]
     NotADraft,
+    #[error("a payment cannot exceed the amount due")]
+    MoreThanDue,
+    #[error("cannot take back more than was paid")]
+    MoreThanPaid,
     #[error("the invoice is too large to store ({bytes} bytes encoded, at most {MAX_ENCODED_BYTES}); use fewer or shorter lines")]
     TooLarge { bytes: usize },
 }
@@ -265,6 +269,47 @@ impl Invoice {
     pub fn mark_uncollectible(&mut self) -> Result<(), InvoiceError> {
         self.status = self.status.next(Trigger::MarkUncollectible)?;
         Ok(())
+    }
+
+    /// Applies `amount` of a payment: never more than is due. Open or
+    /// uncollectible invoices become paid when nothing is left due.
+    pub fn apply_payment(&mut self, amount: Money, now: DateTime<Utc>) -> Result<(), InvoiceError> {
+        if amount.amount() > self.amount_due().amount() || amount.is_negative() {
+            return Err(InvoiceError::MoreThanDue);
+        }
+        let paid = self.amount_paid.checked_add(amount)?;
+        let due_is_zero = self.totals.total.checked_sub(paid)?.checked_sub(self.amount_credited)?.is_zero();
+        self.status = self.status.next(Trigger::BalanceChanged { due_is_zero })?;
+        self.amount_paid = paid;
+        if self.status == InvoiceStatus::Paid && self.paid_at.is_none() {
+            self.paid_at = Some(now);
+        }
+        Ok(())
+    }
+
+    /// Takes back `amount` of applied cash (refund, dispute loss,
+    /// reversal): a paid invoice opens again.
+    pub fn reverse_payment(&mut self, amount: Money) -> Result<(), InvoiceError> {
+        if amount.amount() > self.amount_paid.amount() || amount.is_negative() {
+            return Err(InvoiceError::MoreThanPaid);
+        }
+        let paid = self.amount_paid.checked_sub(amount)?;
+        let due_is_zero = self.totals.total.checked_sub(paid)?.checked_sub(self.amount_credited)?.is_zero();
+        self.status = self.status.next(Trigger::BalanceChanged { due_is_zero })?;
+        self.amount_paid = paid;
+        if self.status != InvoiceStatus::Paid {
+            self.paid_at = None;
+        }
+        Ok(())
+    }
+
+    /// What this invoice adds to its customer's open receivable (`balance`):
+    /// its amount due while open; nothing once void or written off.
+    pub fn receivable(&self) -> Money {
+        match self.status {
+            InvoiceStatus::Open | InvoiceStatus::Paid => self.amount_due(),
+            _ => Money::zero(self.currency),
+        }
     }
 
     /// Draft -> open (or paid when the total is zero), taking the next

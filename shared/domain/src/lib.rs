@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod api_key;
+pub mod application;
 pub mod clock;
 pub mod customer;
 pub mod error_code;
@@ -17,6 +18,9 @@ pub mod invoice_number;
 pub mod invoice_status;
 pub mod money;
 pub mod outbox;
+pub mod payment;
+pub mod payment_actions;
+pub mod processor_event;
 pub mod ports;
 pub mod text;
 pub mod timeline;

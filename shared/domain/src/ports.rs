@@ -215,3 +215,117 @@ pub trait AddressBook: Send + Sync {
     /// The status of each address (`Ok` when nothing is known).
     fn address_statuses(&self, addresses: &[crate::text::Email]) -> impl Future<Output = Result<Vec<crate::customer::EmailStatus>, StoreError>> + Send;
 }
+
+/// An invoice changed by a payment, under the version it was read at,
+/// with the timeline items that explain the change.
+#[derive(Debug, Clone)]
+pub struct InvoiceUpdate {
+    pub invoice: crate::invoice::Invoice,
+    pub expected_version: u64,
+    pub timeline: Vec<TimelineItem>,
+}
+
+/// What o2c did with a processor event, stored with its raw bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// It changed a payment.
+    Applied,
+    /// Its charge is not known yet: kept until the payment arrives.
+    Parked,
+    /// Nothing to do (an unknown type, a payment already recorded, a
+    /// refund total already applied, another mode).
+    Ignored,
+}
+
+impl EventOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Parked => "parked",
+            Self::Ignored => "ignored",
+        }
+    }
+}
+
+/// The audit record of one processor event: its id is the deduplication
+/// key (a create-only write), its raw bytes are kept as received.
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    pub provider: &'static str,
+    pub event: crate::processor_event::ProcessorEvent,
+    pub raw: String,
+    pub received_at: DateTime<Utc>,
+    pub outcome: EventOutcome,
+    pub payment: Option<crate::ids::PaymentId>,
+}
+
+/// How a change settles the processor event that caused it.
+#[derive(Debug, Clone)]
+pub enum EventSettlement {
+    /// First time this event is seen: record it (fails if it exists).
+    Record(EventRecord),
+    /// A parked event now applied: its record moves from parked to applied
+    /// (fails unless still parked) and its parked copy is deleted.
+    Unpark { provider: &'static str, event: crate::processor_event::ProcessorRef, park_key: crate::processor_event::ProcessorRef, payment: crate::ids::PaymentId },
+}
+
+/// Everything one payment change writes, atomically: the payment (created
+/// or updated under its version), the invoices it touches, the customer's
+/// balances, the processor ids it claims, the event it settles, the outbox
+/// messages and the saved answer.
+#[derive(Debug, Clone)]
+pub struct PaymentChange<'a> {
+    pub payment: &'a crate::payment::Payment,
+    /// `None` creates the payment.
+    pub expected_version: Option<u64>,
+    pub invoices: Vec<InvoiceUpdate>,
+    pub balance_change: Option<BalanceChange>,
+    /// Processor ids (payment intent, charges) first linked to this
+    /// payment by this change: each is unique across payments.
+    pub claims: Vec<crate::processor_event::ProcessorRef>,
+    pub settles: Option<EventSettlement>,
+    pub outbox: Vec<OutboxMessage>,
+    pub reply: Option<IdempotentReply>,
+}
+
+pub trait PaymentRead: Send + Sync {
+    fn payment(&self, id: crate::ids::PaymentId) -> impl Future<Output = Result<Option<Versioned<crate::payment::Payment>>, StoreError>> + Send;
+}
+
+pub trait PaymentWrite: Send + Sync {
+    /// Fails with `Conflict` when any version moved, a claimed processor id
+    /// is taken, or the settled event was already recorded.
+    fn commit_payment(&self, change: PaymentChange<'_>) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// An event kept until the payment it is about arrives.
+#[derive(Debug, Clone)]
+pub struct ParkedEvent {
+    /// The payment intent (or, without one, the charge) it waits for.
+    pub key: crate::processor_event::ProcessorRef,
+    pub event: crate::processor_event::ProcessorEvent,
+}
+
+/// Processor events and the ids that tie them to payments.
+pub trait ProcessorLedger: Send + Sync {
+    /// The recorded outcome of an event, if it was seen before.
+    fn event_outcome(&self, provider: &str, event: &crate::processor_event::ProcessorRef) -> impl Future<Output = Result<Option<EventOutcome>, StoreError>> + Send;
+    /// The payment a payment intent or charge belongs to.
+    fn payment_for(&self, provider: &str, processor_id: &crate::processor_event::ProcessorRef) -> impl Future<Output = Result<Option<crate::ids::PaymentId>, StoreError>> + Send;
+    /// Records the event as parked under `key`, unless the event is already
+    /// recorded or any of `unknown` (intent, charge) became known meanwhile
+    /// (both `Conflict`).
+    fn park(&self, record: &EventRecord, key: &crate::processor_event::ProcessorRef, unknown: &[crate::processor_event::ProcessorRef]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Records an event that changes nothing; `Conflict` if already recorded.
+    fn record_ignored(&self, record: &EventRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Events parked under any of `keys`, oldest first.
+    fn parked(&self, provider: &str, keys: &[crate::processor_event::ProcessorRef]) -> impl Future<Output = Result<Vec<ParkedEvent>, StoreError>> + Send;
+}
+
+/// Finding customers and invoices by what payers write.
+pub trait PayerDirectory: Send + Sync {
+    /// The customer whose `external_id` is `external_id` (a processor's
+    /// customer id); `None` when none or several have it.
+    fn customer_by_external_id(&self, external_id: &str) -> impl Future<Output = Result<Option<CustomerId>, StoreError>> + Send;
+    fn invoice_by_number(&self, number: InvoiceNumber) -> impl Future<Output = Result<Option<InvoiceId>, StoreError>> + Send;
+}
