@@ -44,6 +44,10 @@ impl CustomerWrite for DynamoStore {
         profile.insert(keys::SK.into(), s(keys::CUSTOMER_PROFILE_SK));
         profile.insert(keys::GSI1PK.into(), s(keys::customers_list_pk(customer.id)));
         profile.insert(keys::GSI1SK.into(), s(customer.id.to_string()));
+        if let Some(external) = &customer.external_id {
+            profile.insert(keys::GSI3PK.into(), s(keys::customer_external_id_pk(external.as_str())));
+            profile.insert(keys::GSI3SK.into(), s(customer.id.to_string()));
+        }
         profile.insert("entity".into(), s("customer"));
         profile.insert("version".into(), n(version));
         profile.insert("data".into(), to_data(customer)?);

@@ -17,7 +17,7 @@ use crate::DynamoStore;
 
 
 impl DynamoStore {
-    fn invoice_put(&self, invoice: &Invoice, expected_version: Option<u64>) -> Result<TransactWriteItem, StoreError> {
+    pub(crate) fn invoice_put(&self, invoice: &Invoice, expected_version: Option<u64>) -> Result<TransactWriteItem, StoreError> {
         let version = expected_version.map_or(1, |v| v + 1);
         let mut item = Item::new();
         item.insert(keys::PK.into(), s(keys::invoice_pk(invoice.id)));

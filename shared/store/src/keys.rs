@@ -89,3 +89,40 @@ pub fn api_key_pk(hash_hex: &str) -> String {
 pub const API_KEY_SK: &str = "APIKEY";
 /// All API keys (there are few), in `gsi1`.
 pub const API_KEYS_LIST_PK: &str = "APIKEYS";
+
+pub fn payment_pk(id: o2c_domain::ids::PaymentId) -> String {
+    format!("PAY#{id}")
+}
+pub const PAYMENT_SK: &str = "PAYMENT";
+
+/// A customer's payments, newest first (index `gsi1`).
+pub fn payments_of_customer_pk(customer: CustomerId) -> String {
+    format!("CUS#{customer}#PAYMENTS")
+}
+/// Payments no customer could be found for (index `gsi1`).
+pub const PAYMENT_EXCEPTIONS_PK: &str = "PAYMENTS#EXCEPTIONS";
+
+/// A processor event's audit record and deduplication sentinel.
+pub fn processor_event_pk(provider: &str, event: &str) -> String {
+    format!("PEVT#{provider}#{event}")
+}
+pub const PROCESSOR_EVENT_SK: &str = "EVENT";
+
+/// A processor id (payment intent, charge) claimed by one payment.
+pub fn processor_ref_pk(provider: &str, id: &str) -> String {
+    format!("PREF#{provider}#{id}")
+}
+pub const PROCESSOR_REF_SK: &str = "PAYMENT";
+
+/// Events waiting for the payment intent or charge `key`.
+pub fn parked_pk(provider: &str, key: &str) -> String {
+    format!("PARKED#{provider}#{key}")
+}
+pub fn parked_sk(event: &str) -> String {
+    format!("EVT#{event}")
+}
+
+/// Customers by `external_id` (index `gsi3`, keys only).
+pub fn customer_external_id_pk(external_id: &str) -> String {
+    format!("CUSEXT#{external_id}")
+}

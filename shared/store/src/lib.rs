@@ -11,6 +11,8 @@ mod invoices;
 pub mod keys;
 mod lists;
 mod outbox;
+mod payments;
+mod processor_ledger;
 mod record;
 mod reply;
 pub mod send_ledger;

@@ -1,0 +1,146 @@
+//! Payment items and the one transaction that applies a payment: the
+//! payment, the invoices it touches (each under its version) with their
+//! timeline items, the customer's balances, the processor ids it claims,
+//! the processor event it settles, the outbox and the saved answer.
+
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update};
+use o2c_domain::ids::PaymentId;
+use o2c_domain::payment::{Payment, PaymentStatus};
+use o2c_domain::ports::{EventSettlement, PaymentChange, PaymentRead, PaymentWrite, StoreError, Versioned};
+
+use crate::error::{built, from_sdk, from_transact};
+use crate::keys;
+use crate::outbox::{outbox_put, request_token};
+use crate::processor_ledger::event_record_put;
+use crate::record::{from_data, n, read_u64, s, to_data, Item};
+use crate::reply::complete_item;
+use crate::DynamoStore;
+
+/// DynamoDB's limit on items per transaction.
+const MAX_TRANSACTION_ITEMS: usize = 100;
+
+impl DynamoStore {
+    fn payment_put(&self, payment: &Payment, expected_version: Option<u64>) -> Result<TransactWriteItem, StoreError> {
+        let version = expected_version.map_or(1, |v| v + 1);
+        let status = payment.status();
+        let mut item = Item::new();
+        item.insert(keys::PK.into(), s(keys::payment_pk(payment.id)));
+        item.insert(keys::SK.into(), s(keys::PAYMENT_SK));
+        let list = match (payment.customer, status) {
+            (_, PaymentStatus::Exception) | (None, _) => keys::PAYMENT_EXCEPTIONS_PK.to_owned(),
+            (Some(c), _) => keys::payments_of_customer_pk(c),
+        };
+        item.insert(keys::GSI1PK.into(), s(list));
+        item.insert(keys::GSI1SK.into(), s(payment.id.to_string()));
+        item.insert("entity".into(), s("payment"));
+        item.insert("status".into(), s(status.as_str()));
+        item.insert("version".into(), n(version));
+        item.insert("data".into(), to_data(payment)?);
+        let put = Put::builder().table_name(&self.table).set_item(Some(item));
+        let put = match expected_version {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => put.condition_expression("version = :expected").expression_attribute_values(":expected", n(v)),
+        };
+        Ok(TransactWriteItem::builder().put(built(put.build())?).build())
+    }
+}
+
+impl PaymentRead for DynamoStore {
+    async fn payment(&self, id: PaymentId) -> Result<Option<Versioned<Payment>>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::payment_pk(id)))
+            .key(keys::SK, s(keys::PAYMENT_SK))
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(from_sdk)?;
+        self.capacity.record_read(out.consumed_capacity());
+        let Some(item) = out.item() else { return Ok(None) };
+        Ok(Some(Versioned { value: from_data(item)?, version: read_u64(item, "version")? }))
+    }
+}
+
+impl PaymentWrite for DynamoStore {
+    async fn commit_payment(&self, change: PaymentChange<'_>) -> Result<(), StoreError> {
+        let payment = change.payment;
+        let mut writes = vec![self.payment_put(payment, change.expected_version)?];
+        for update in &change.invoices {
+            writes.push(self.invoice_put(&update.invoice, Some(update.expected_version))?);
+            for item in &update.timeline {
+                writes.push(self.timeline_put(update.invoice.id, item)?);
+            }
+        }
+        match (payment.customer, change.balance_change) {
+            (Some(customer), Some(delta)) if delta.receivable_minor != 0 || delta.unapplied_minor != 0 => {
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .key(keys::PK, s(keys::customer_pk(customer)))
+                    .key(keys::SK, s(keys::CUSTOMER_BALANCE_SK))
+                    .update_expression("ADD receivable_minor :r, unapplied_minor :u")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":r", n(delta.receivable_minor))
+                    .expression_attribute_values(":u", n(delta.unapplied_minor));
+                writes.push(TransactWriteItem::builder().update(built(update.build())?).build());
+            }
+            (Some(customer), _) if change.expected_version.is_none() => {
+                let check = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .key(keys::PK, s(keys::customer_pk(customer)))
+                    .key(keys::SK, s(keys::CUSTOMER_BALANCE_SK))
+                    .condition_expression("attribute_exists(pk)");
+                writes.push(TransactWriteItem::builder().condition_check(built(check.build())?).build());
+            }
+            _ => {}
+        }
+        let provider = payment.processor.as_ref().map(|p| p.provider.as_str()).unwrap_or("manual");
+        for claim in &change.claims {
+            let mut item = Item::new();
+            item.insert(keys::PK.into(), s(keys::processor_ref_pk(provider, claim.as_str())));
+            item.insert(keys::SK.into(), s(keys::PROCESSOR_REF_SK));
+            item.insert("entity".into(), s("processor_ref"));
+            item.insert("payment".into(), s(payment.id.to_string()));
+            let put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression("attribute_not_exists(pk)");
+            writes.push(TransactWriteItem::builder().put(built(put.build())?).build());
+        }
+        match &change.settles {
+            Some(EventSettlement::Record(record)) => writes.push(TransactWriteItem::builder().put(event_record_put(&self.table, record)?).build()),
+            Some(EventSettlement::Unpark { provider, event, park_key, payment }) => {
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .key(keys::PK, s(keys::processor_event_pk(provider, event.as_str())))
+                    .key(keys::SK, s(keys::PROCESSOR_EVENT_SK))
+                    .update_expression("SET outcome = :applied, payment = :payment")
+                    .condition_expression("outcome = :parked")
+                    .expression_attribute_values(":applied", s("applied"))
+                    .expression_attribute_values(":parked", s("parked"))
+                    .expression_attribute_values(":payment", s(payment.to_string()));
+                writes.push(TransactWriteItem::builder().update(built(update.build())?).build());
+                let delete = Delete::builder().table_name(&self.table).key(keys::PK, s(keys::parked_pk(provider, park_key.as_str()))).key(keys::SK, s(keys::parked_sk(event.as_str())));
+                writes.push(TransactWriteItem::builder().delete(built(delete.build())?).build());
+            }
+            None => {}
+        }
+        for message in &change.outbox {
+            writes.push(outbox_put(&self.table, message)?);
+        }
+        writes.extend(complete_item(&self.table, &change.reply)?);
+        if writes.len() > MAX_TRANSACTION_ITEMS {
+            return Err(StoreError::Corrupt(format!("a payment change of {} items exceeds one transaction", writes.len())));
+        }
+        let out = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .set_client_request_token(request_token(&change.outbox))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(from_transact)?;
+        self.capacity.record(out.consumed_capacity());
+        Ok(())
+    }
+}
