@@ -39,6 +39,8 @@ pub struct Entry {
 pub const CATALOGUE: &[Entry] = &[
     Entry { logical_id: "CustomersApiFunction", kind: Kind::Api { routes: o2c_fn_customers_api::ROUTES } },
     Entry { logical_id: "InvoicesApiFunction", kind: Kind::Api { routes: o2c_fn_invoices_api::ROUTES } },
+    Entry { logical_id: "PaymentsApiFunction", kind: Kind::Api { routes: o2c_fn_payments_api::ROUTES } },
+    Entry { logical_id: "StripeWebhookFunction", kind: Kind::Api { routes: o2c_fn_stripe_webhook::ROUTES } },
     Entry { logical_id: "OutboxRelayFunction", kind: Kind::DynamoDbStream },
     Entry { logical_id: "InvoiceDeliveryFunction", kind: Kind::Sqs },
     Entry { logical_id: "MailFeedbackFunction", kind: Kind::EventRule },
@@ -52,8 +54,9 @@ pub enum Handler {
     Event(EventFn),
 }
 
-/// Wires each handler with the same adapters its `main.rs` uses.
-pub fn build(aws: &aws_config::SdkConfig, settings: &Settings) -> BTreeMap<&'static str, Handler> {
+/// Wires each handler with the same adapters its `main.rs` uses (the
+/// webhook reads its secret from the emulated SSM, as deployed).
+pub async fn build(aws: &aws_config::SdkConfig, settings: &Settings) -> BTreeMap<&'static str, Handler> {
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), settings.table_name.clone());
     let mut out = BTreeMap::new();
     for entry in CATALOGUE {
@@ -67,6 +70,21 @@ pub fn build(aws: &aws_config::SdkConfig, settings: &Settings) -> BTreeMap<&'sta
             }
             "InvoicesApiFunction" => {
                 let h = Arc::new(o2c_fn_invoices_api::Handler::new(store.clone(), settings.clone(), Arc::new(SystemClock)));
+                Handler::Api(Arc::new(move |e| {
+                    let h = h.clone();
+                    Box::pin(async move { h.handle(e).await })
+                }))
+            }
+            "PaymentsApiFunction" => {
+                let h = Arc::new(o2c_fn_payments_api::Handler::new(store.clone(), settings.clone(), Arc::new(SystemClock)));
+                Handler::Api(Arc::new(move |e| {
+                    let h = h.clone();
+                    Box::pin(async move { h.handle(e).await })
+                }))
+            }
+            "StripeWebhookFunction" => {
+                let webhook = o2c_fn_stripe_webhook::config::load(&aws_sdk_ssm::Client::new(aws)).await;
+                let h = Arc::new(o2c_fn_stripe_webhook::Handler::new(store.clone(), settings.clone(), webhook, Arc::new(SystemClock)));
                 Handler::Api(Arc::new(move |e| {
                     let h = h.clone();
                     Box::pin(async move { h.handle(e).await })

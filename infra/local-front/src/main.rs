@@ -37,12 +37,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("AWS_REGION", "us-east-1".into()),
         ("AWS_ACCESS_KEY_ID", "testing".into()),
         ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("STRIPE_WEBHOOK_SECRET_PARAMETER", LOCAL_WEBHOOK_SECRET_PARAMETER.into()),
+        ("STRIPE_MODE", "test".into()),
     ] {
         if std::env::var(k).is_err() {
             std::env::set_var(k, v);
         }
     }
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+/// Where the local webhook secret lives in the emulated SSM. Deployed
+/// stacks name theirs with the `StripeWebhookSecretParameter` parameter.
+const LOCAL_WEBHOOK_SECRET_PARAMETER: &str = "/o2c/local/stripe-webhook-secret";
+
+/// Puts the webhook secret where a deployed function reads it (an SSM
+/// SecureString), so the local webhook runs the deployed code path.
+async fn store_webhook_secret(aws: &aws_config::SdkConfig, secret: &str) -> Result<(), Box<dyn std::error::Error>> {
+    aws_sdk_ssm::Client::new(aws)
+        .put_parameter()
+        .name(LOCAL_WEBHOOK_SECRET_PARAMETER)
+        .value(secret)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .map_err(|e| format!("storing the local webhook secret in SSM: {}", aws_sdk_ssm::error::DisplayErrorContext(&e)))?;
+    Ok(())
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -69,7 +90,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         company_time_zone: o2c_domain::customer::TimeZone::parse(&get("O2C_COMPANY_TIME_ZONE")?).map_err(|e| e.to_string())?,
     };
     seed_dev_key(&DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), settings.table_name.clone()), &dev_key).await?;
-    let handlers = catalogue::build(&aws, &settings);
+    store_webhook_secret(&aws, &env_or("STRIPE_WEBHOOK_SECRET", "whsec_local_dev")).await?;
+    let handlers = catalogue::build(&aws, &settings).await;
 
     let mut activity = Activity::default();
     for f in template.functions.values() {

@@ -3,12 +3,14 @@
 //! at once, and encode answers (problem+json for every error, in one place).
 
 pub mod auth;
+pub mod backoff;
 pub mod customer_json;
 pub mod fields;
 pub mod idempotent;
 pub mod invoice_json;
 pub mod keys;
 pub mod page;
+pub mod payment_json;
 pub mod problem;
 pub mod request;
 pub mod settings;

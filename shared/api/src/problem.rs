@@ -27,6 +27,9 @@ pub enum ApiError {
     Conflict { code: ErrorCode, detail: String },
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// A request refused as a whole (a webhook with a bad signature).
+    #[error("{detail}")]
+    BadRequest { code: ErrorCode, detail: String },
     #[error("a dependency is unavailable")]
     Unavailable,
     /// Our fault. The cause is logged with the correlation id, never sent.
@@ -43,6 +46,7 @@ impl ApiError {
             Self::Forbidden(scope) => (403, ErrorCode::Forbidden, "Forbidden", format!("This API key lacks the `{scope}` scope.")),
             Self::NotFound(what) => (404, ErrorCode::NotFound, "Not found", format!("No such {what}.")),
             Self::Conflict { code, detail } => (409, *code, "Conflict", detail.clone()),
+            Self::BadRequest { code, detail } => (400, *code, "Bad request", detail.clone()),
             Self::UnsupportedMediaType => (415, ErrorCode::UnsupportedMediaType, "Unsupported media type", "Send `Content-Type: application/json`.".into()),
             Self::Unavailable => (503, ErrorCode::ServiceUnavailable, "Service unavailable", "Please retry shortly.".into()),
             Self::Internal(_) => (500, ErrorCode::InternalError, "Internal error", "Something went wrong on our side; it has been logged.".into()),
@@ -87,6 +91,8 @@ impl From<ActionError> for ApiError {
             ActionError::ConcurrentUpdate => Self::Conflict { code: ErrorCode::ConcurrentUpdate, detail: "The object changed while this request ran; retry.".into() },
             ActionError::Invoice(InvoiceError::Transition(t)) => Self::Conflict { code: ErrorCode::InvalidStateTransition, detail: t.to_string() },
             ActionError::Invoice(InvoiceError::NotADraft) => Self::Conflict { code: ErrorCode::InvalidStateTransition, detail: "Only drafts can be edited.".into() },
+            ActionError::Invoice(InvoiceError::MoreThanDue | InvoiceError::MoreThanPaid) => Self::Conflict { code: ErrorCode::ConcurrentUpdate, detail: "The invoice changed while this request ran; retry.".into() },
+            ActionError::Payment(e) => Self::Internal(e.to_string()),
             ActionError::Invoice(other) => Self::Validation(vec![FieldError::new(invoice_error_field(&other), other.to_string())]),
             ActionError::Store(s) => s.into(),
         }

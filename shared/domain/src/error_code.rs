@@ -37,6 +37,8 @@ pub enum ErrorCode {
     ServiceUnavailable,
     /// 500: a fault of ours; details are logged, never returned.
     InternalError,
+    InvalidSignature,
+    LivemodeMismatch,
 }
 
 impl ErrorCode {
@@ -57,10 +59,12 @@ impl ErrorCode {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::ServiceUnavailable => "service_unavailable",
             Self::InternalError => "internal_error",
+            Self::InvalidSignature => "invalid_signature",
+            Self::LivemodeMismatch => "livemode_mismatch",
         }
     }
 
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 17] = [
         Self::MalformedJson,
         Self::ValidationFailed,
         Self::Unauthenticated,
@@ -76,6 +80,8 @@ impl ErrorCode {
         Self::UnsupportedMediaType,
         Self::ServiceUnavailable,
         Self::InternalError,
+        Self::InvalidSignature,
+        Self::LivemodeMismatch,
     ];
 }
 
