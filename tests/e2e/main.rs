@@ -12,3 +12,7 @@ mod invoice_routes;
 mod local_controls;
 mod openapi_conformance;
 mod under_faults;
+mod payments;
+mod stripe_events;
+mod stripe_webhooks;
+mod webhooks_under_faults;

@@ -156,6 +156,22 @@ pub async fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> boo
     false
 }
 
+/// Polls an async `check` until it answers `Some` or `limit` passes.
+pub async fn eventually_async<T, F, Fut>(limit: Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if let Some(v) = check().await {
+            return Some(v);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    None
+}
+
 /// An API Gateway (payload 2.0) event, for driving a handler in process.
 pub fn gateway_event(method: &str, route_key: &str, path: &str, id: Option<&str>, key: &str, body: Option<String>, headers: &[(&str, &str)]) -> aws_lambda_events::apigw::ApiGatewayV2httpRequest {
     let mut e = aws_lambda_events::apigw::ApiGatewayV2httpRequest::default();

@@ -1,5 +1,6 @@
-//! Emails invoices. Consumes delivery requests (the `invoice.finalized`
-//! and `invoice.send_requested` envelopes) from SQS and, for each: claims the send in the ledger, loads
+//! Emails invoices and payment receipts. Consumes delivery requests (the
+//! `invoice.finalized`, `invoice.send_requested` and `payment.applied`
+//! envelopes) from SQS and, for each: claims the send in the ledger, loads
 //! invoice and customer, composes the localized email with the PDF, sends
 //! it through SES as raw MIME to the customer and `cc`, and records the
 //! send with its SES message id in the invoice's timeline. A redelivered
@@ -11,13 +12,13 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
-use o2c_documents::{compose_invoice_email, Branding};
+use o2c_documents::{compose_invoice_email, compose_receipt_email, Branding, ReceiptFacts, ReceiptLine};
 use o2c_domain::clock::Clock;
 use o2c_domain::customer::EmailStatus;
 use o2c_domain::invoice_status::InvoiceStatus;
 use o2c_domain::event::{DomainEvent, EventType};
-use o2c_domain::ids::{EventId, InvoiceId};
-use o2c_domain::ports::{AddressBook, CustomerRead, InvoiceRead, MailError, Mailer, SendClaim, SendLedger};
+use o2c_domain::ids::{EventId, InvoiceId, PaymentId};
+use o2c_domain::ports::{AddressBook, CustomerRead, InvoiceRead, MailError, Mailer, PaymentRead, SendClaim, SendLedger};
 use o2c_domain::timeline::TimelineItem;
 use serde_json::json;
 use tracing::Instrument;
@@ -39,7 +40,7 @@ pub struct Delivery<S, M> {
     clock: Arc<dyn Clock>,
 }
 
-impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delivery<S, M> {
+impl<S: SendLedger + InvoiceRead + CustomerRead + PaymentRead + AddressBook, M: Mailer> Delivery<S, M> {
     pub fn new(store: S, mailer: M, branding: Branding, clock: Arc<dyn Clock>) -> Self {
         Self { store, mailer, branding, clock }
     }
@@ -62,7 +63,7 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delive
             // Not ours to read: retrying cannot help, and the DLQ keeps it.
             return Err(Retry("the body is not a domain event".into()));
         };
-        if !matches!(event.event_type, EventType::InvoiceFinalized | EventType::InvoiceSendRequested) {
+        if !matches!(event.event_type, EventType::InvoiceFinalized | EventType::InvoiceSendRequested | EventType::PaymentApplied) {
             return Ok(());
         }
         let span = tracing::info_span!("deliver", event_id = %event.id, correlation_id = event.correlation_id.as_deref().unwrap_or(""));
@@ -70,7 +71,6 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delive
     }
 
     async fn deliver_event(&self, event: &DomainEvent) -> Result<(), Retry> {
-        let invoice_id = InvoiceId::parse(&event.aggregate.id).map_err(|_| Retry("the event names no invoice".into()))?;
         let key = event.id.to_string();
         let now = self.clock.now();
         match self.store.claim_send(&key, now).await.map_err(|e| Retry(e.to_string()))? {
@@ -78,7 +78,11 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delive
             SendClaim::InProgress => return Err(Retry("another delivery of this request is sending".into())),
             SendClaim::Claimed => {}
         }
-        match self.send(&key, invoice_id, now).await {
+        let sent = match event.event_type {
+            EventType::PaymentApplied => self.send_receipt(&key, event, now).await,
+            _ => self.send_invoice(&key, event, now).await,
+        };
+        match sent {
             Ok(()) => Ok(()),
             Err(Failure::BeforeSending(e)) => {
                 // Nothing went out: give the claim back so a retry can send.
@@ -91,8 +95,9 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delive
         }
     }
 
-    async fn send(&self, key: &str, invoice_id: InvoiceId, now: DateTime<Utc>) -> Result<(), Failure> {
+    async fn send_invoice(&self, key: &str, event: &DomainEvent, now: DateTime<Utc>) -> Result<(), Failure> {
         let before = |e: String| Failure::BeforeSending(Retry(e));
+        let invoice_id = InvoiceId::parse(&event.aggregate.id).map_err(|_| before("the event names no invoice".into()))?;
         let invoice = self.store.invoice(invoice_id).await.map_err(|e| before(e.to_string()))?.ok_or_else(|| before("no such invoice".into()))?.value;
         let customer = self.store.customer(invoice.customer).await.map_err(|e| before(e.to_string()))?.ok_or_else(|| before("no such customer".into()))?.value;
         let number = invoice.number.map(|n| n.to_string()).unwrap_or_default();
@@ -100,35 +105,76 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delive
         // is not emailed.
         if matches!(invoice.status, InvoiceStatus::Void | InvoiceStatus::Draft) {
             let item = timeline_item(key, now, "invoice.email_skipped", format!("Email for {number} not sent: the invoice is {}", invoice.status.as_str()), json!({"reason": invoice.status}));
-            return self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| before(e.to_string()));
+            return self.store.record_skipped(key, &[invoice_id], &item).await.map_err(|e| before(e.to_string()));
         }
         let composed = compose_invoice_email(&invoice, &customer, &self.branding).map_err(|e| before(format!("compose: {e}")))?;
+        let mail = Mail { composed, invoices: vec![invoice_id], what: format!("invoice {number}"), sent_type: "invoice.email_sent", skipped_type: "invoice.email_skipped" };
+        self.dispatch(key, now, mail).await
+    }
+
+    /// The receipt for a recorded payment, to its customer; the send is
+    /// noted on every invoice the payment settled.
+    async fn send_receipt(&self, key: &str, event: &DomainEvent, now: DateTime<Utc>) -> Result<(), Failure> {
+        let before = |e: String| Failure::BeforeSending(Retry(e));
+        let payment_id = PaymentId::parse(&event.aggregate.id).map_err(|_| before("the event names no payment".into()))?;
+        let payment = self.store.payment(payment_id).await.map_err(|e| before(e.to_string()))?.ok_or_else(|| before("no such payment".into()))?.value;
+        let invoices: Vec<InvoiceId> = payment.allocations.iter().filter(|a| a.amount.is_positive()).map(|a| a.invoice).collect();
+        let Some(customer_id) = payment.customer else {
+            // An exception has nobody to thank yet.
+            let item = timeline_item(key, now, "invoice.receipt_skipped", format!("No receipt for {payment_id}: no customer"), json!({"payment": payment_id}));
+            return self.store.record_skipped(key, &invoices, &item).await.map_err(|e| before(e.to_string()));
+        };
+        let customer = self.store.customer(customer_id).await.map_err(|e| before(e.to_string()))?.ok_or_else(|| before("no such customer".into()))?.value;
+        let mut applied = Vec::new();
+        for a in payment.allocations.iter().filter(|a| a.amount.is_positive()) {
+            let invoice = self.store.invoice(a.invoice).await.map_err(|e| before(e.to_string()))?.ok_or_else(|| before("no such invoice".into()))?.value;
+            applied.push(ReceiptLine { invoice_number: invoice.number.map(|n| n.to_string()).unwrap_or_else(|| invoice.id.to_string()), amount: a.amount, remaining_due: invoice.amount_due() });
+        }
+        let facts = ReceiptFacts {
+            payment_id: payment_id.to_string(),
+            amount: payment.amount,
+            received_at: payment.received_at,
+            method: payment.method.as_str().to_owned(),
+            reference: payment.reference.as_ref().map(|r| r.as_str().to_owned()),
+            applied,
+            unapplied: payment.unapplied,
+        };
+        let composed = compose_receipt_email(&facts, &customer, &self.branding).map_err(|e| before(format!("compose: {e}")))?;
+        let mail = Mail { composed, invoices, what: format!("receipt for {payment_id}"), sent_type: "invoice.receipt_sent", skipped_type: "invoice.receipt_skipped" };
+        self.dispatch(key, now, mail).await
+    }
+
+    /// Sends a composed message to every deliverable address and records
+    /// the outcome on the invoices it is about.
+    async fn dispatch(&self, key: &str, now: DateTime<Utc>, mail: Mail) -> Result<(), Failure> {
+        let before = |e: String| Failure::BeforeSending(Retry(e));
+        let Mail { composed, invoices, what, sent_type, skipped_type } = mail;
         let all: Vec<_> = composed.to.iter().chain(composed.cc.iter()).cloned().collect();
         // Addresses that bounced or complained are skipped, and the skip
-        // is recorded; the others still get the invoice.
+        // is recorded; the others still get the message.
         let statuses = self.store.address_statuses(&all).await.map_err(|e| before(e.to_string()))?;
         let (recipients, suppressed): (Vec<_>, Vec<_>) = all.into_iter().zip(statuses).partition(|(_, s)| *s == EmailStatus::Ok);
         let recipients: Vec<_> = recipients.into_iter().map(|(r, _)| r).collect();
         let suppressed: Vec<_> = suppressed.into_iter().map(|(r, s)| json!({"address": r, "status": s})).collect();
         if recipients.is_empty() {
-            let item = timeline_item(key, now, "invoice.email_skipped", format!("Email for {number} not sent: every address is undeliverable"), json!({"skipped": suppressed}));
-            return self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| before(e.to_string()));
+            let item = timeline_item(key, now, skipped_type, format!("Email ({what}) not sent: every address is undeliverable"), json!({"skipped": suppressed}));
+            return self.store.record_skipped(key, &invoices, &item).await.map_err(|e| before(e.to_string()));
         }
         match self.mailer.send_raw(&self.branding.from, &recipients, &composed.raw_mime).await {
             Ok(message_id) => {
                 let item = timeline_item(
                     key,
                     now,
-                    "invoice.email_sent",
-                    format!("Emailed {number} to {} recipient(s)", recipients.len()),
+                    sent_type,
+                    format!("Emailed {what} to {} recipient(s)", recipients.len()),
                     json!({"ses_message_id": message_id, "recipients": recipients, "skipped": suppressed, "subject": composed.subject}),
                 );
-                tracing::info!(invoice = %invoice_id, ses_message_id = message_id.as_str(), "invoice emailed");
+                tracing::info!(what = what.as_str(), ses_message_id = message_id.as_str(), "emailed");
                 // Sent but not recorded is the narrow window: try hard to
                 // record it; if that fails the claim stays until it expires.
                 let mut last = String::new();
                 for _ in 0..3 {
-                    match self.store.record_sent(key, &message_id, invoice_id, &item).await {
+                    match self.store.record_sent(key, &message_id, &invoices, &item).await {
                         Ok(()) => return Ok(()),
                         Err(e) => last = e.to_string(),
                     }
@@ -137,11 +183,21 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + AddressBook, M: Mailer> Delive
             }
             Err(MailError::Unavailable(reason)) => Err(before(reason)),
             Err(MailError::Refused(reason)) => {
-                let item = timeline_item(key, now, "invoice.email_skipped", format!("Email for {number} refused by the mail service"), json!({"reason": reason}));
-                self.store.record_skipped(key, invoice_id, &item).await.map_err(|e| before(e.to_string()))
+                let item = timeline_item(key, now, skipped_type, format!("Email ({what}) refused by the mail service"), json!({"reason": reason}));
+                self.store.record_skipped(key, &invoices, &item).await.map_err(|e| before(e.to_string()))
             }
         }
     }
+}
+
+/// A composed message and where its outcome is recorded.
+struct Mail {
+    composed: o2c_documents::Composed,
+    invoices: Vec<InvoiceId>,
+    /// For log lines and timeline summaries: `invoice INV-…`, `receipt for pay_…`.
+    what: String,
+    sent_type: &'static str,
+    skipped_type: &'static str,
 }
 
 /// A timeline entry of this delivery; `request` names the delivery request

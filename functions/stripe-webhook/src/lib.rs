@@ -81,7 +81,7 @@ where
         // 3. Act, exactly once.
         let event_id = event.id.clone();
         let event_type = event.event_type.clone();
-        let handled = payment_actions::take_processor_event(&self.store, &ctx, STRIPE, event, raw).await?;
+        let (handled, payment) = payment_actions::take_processor_event(&self.store, &ctx, STRIPE, event, raw).await?;
         let outcome = match handled {
             Handled::Applied => "applied",
             Handled::Duplicate => "duplicate",
@@ -89,6 +89,6 @@ where
             Handled::Ignored => "ignored",
         };
         tracing::info!(event = event_id.as_str(), event_type = event_type.as_str(), outcome, "stripe event handled");
-        Ok(ok_json(200, &json!({ "received": true, "event": event_id, "outcome": outcome })))
+        Ok(ok_json(200, &json!({ "received": true, "event": event_id, "outcome": outcome, "payment": payment })))
     }
 }

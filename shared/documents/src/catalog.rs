@@ -2,11 +2,12 @@
 //!
 //! Labels shared by the PDF and the emails live in [`Labels`]; sentences
 //! that take values are functions, so word order can differ by language.
-//! A new message kind (reminder, receipt, statement) adds its own sentence
-//! functions here and a template beside `templates/invoice.*`; a new
-//! language adds one arm to each `match` (the compiler lists them).
+//! A new message kind (reminder, statement) adds its own sentence
+//! functions here, as the invoice and the receipt do, and templates beside
+//! `templates/invoice.*`; a new language adds one arm to each `match` (the
+//! compiler lists them).
 
-use crate::locale::{Lang, NBSP};
+use crate::locale::{Lang, NBSP, NNBSP};
 
 /// Fixed labels, one set per language.
 #[derive(Debug, PartialEq, Eq)]
@@ -285,6 +286,178 @@ pub fn invoice_email(lang: Lang, f: &InvoiceEmailFacts<'_>) -> InvoiceEmailCopy 
     }
 }
 
+/// The words of the receipt email's facts and invoice table.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ReceiptLabels {
+    pub amount_received: &'static str,
+    pub date_received: &'static str,
+    pub payment_method: &'static str,
+    pub your_reference: &'static str,
+    pub payment_id: &'static str,
+    pub invoice: &'static str,
+    pub amount_applied: &'static str,
+    pub remaining_due: &'static str,
+    /// In the remaining-due column when nothing is left to pay.
+    pub paid_in_full: &'static str,
+}
+
+const RECEIPT_EN: ReceiptLabels = ReceiptLabels {
+    amount_received: "Amount received",
+    date_received: "Date received",
+    payment_method: "Payment method",
+    your_reference: "Your reference",
+    payment_id: "Payment ID",
+    invoice: "Invoice",
+    amount_applied: "Amount applied",
+    remaining_due: "Remaining due",
+    paid_in_full: "Paid in full",
+};
+
+const RECEIPT_DE: ReceiptLabels = ReceiptLabels {
+    amount_received: "Erhaltener Betrag",
+    date_received: "Eingegangen am",
+    payment_method: "Zahlungsart",
+    your_reference: "Ihre Referenz",
+    payment_id: "Zahlungs-ID",
+    invoice: "Rechnung",
+    amount_applied: "Verrechneter Betrag",
+    remaining_due: "Noch offen",
+    paid_in_full: "Vollständig bezahlt",
+};
+
+const RECEIPT_FR: ReceiptLabels = ReceiptLabels {
+    amount_received: "Montant reçu",
+    date_received: "Date de réception",
+    payment_method: "Mode de paiement",
+    your_reference: "Votre référence",
+    payment_id: "Identifiant du paiement",
+    invoice: "Facture",
+    amount_applied: "Montant imputé",
+    remaining_due: "Reste à payer",
+    paid_in_full: "Entièrement réglée",
+};
+
+pub fn receipt_labels(lang: Lang) -> &'static ReceiptLabels {
+    match lang {
+        Lang::En => &RECEIPT_EN,
+        Lang::De => &RECEIPT_DE,
+        Lang::Fr => &RECEIPT_FR,
+    }
+}
+
+/// How a payment was made: `card`, `bank_transfer`, `check`, `cash`;
+/// anything else reads as `other`.
+pub fn payment_method(lang: Lang, method: &str) -> &'static str {
+    match (lang, method) {
+        (Lang::En, "card") => "card",
+        (Lang::En, "bank_transfer") => "bank transfer",
+        (Lang::En, "check") => "check",
+        (Lang::En, "cash") => "cash",
+        (Lang::En, _) => "other",
+        (Lang::De, "card") => "Karte",
+        (Lang::De, "bank_transfer") => "Überweisung",
+        (Lang::De, "check") => "Scheck",
+        (Lang::De, "cash") => "Bargeld",
+        (Lang::De, _) => "Sonstige",
+        (Lang::Fr, "card") => "carte",
+        (Lang::Fr, "bank_transfer") => "virement",
+        (Lang::Fr, "check") => "chèque",
+        (Lang::Fr, "cash") => "espèces",
+        (Lang::Fr, _) => "autre",
+    }
+}
+
+/// Invoices the receipt subject names: `INV-1`, `INV-1 and INV-2`,
+/// `INV-1, INV-2 and INV-3`, then `INV-1, INV-2, INV-3 and 2 more`.
+fn invoice_list(lang: Lang, numbers: &[&str]) -> String {
+    let and = match lang {
+        Lang::En => "and",
+        Lang::De => "und",
+        Lang::Fr => "et",
+    };
+    match numbers {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [head @ .., last] if numbers.len() <= 3 => format!("{} {and} {last}", head.join(", ")),
+        _ => {
+            let more = numbers.len() - 3;
+            let more = match lang {
+                Lang::En => format!("{more} more"),
+                Lang::De => format!("{more} weitere"),
+                Lang::Fr if more == 1 => "1 autre".to_owned(),
+                Lang::Fr => format!("{more} autres"),
+            };
+            format!("{} {and} {more}", numbers[..3].join(", "))
+        }
+    }
+}
+
+/// `Payment received: €1,234.50 for INV-2026-000042, thank you`; without
+/// invoices `Payment received: $20.00, thank you`.
+pub fn receipt_subject(lang: Lang, amount: &str, invoices: &[&str]) -> String {
+    let list = invoice_list(lang, invoices);
+    match (lang, list.is_empty()) {
+        (Lang::En, true) => format!("Payment received: {amount}, thank you"),
+        (Lang::En, false) => format!("Payment received: {amount} for {list}, thank you"),
+        (Lang::De, true) => format!("Zahlung erhalten: {amount}, vielen Dank"),
+        (Lang::De, false) => format!("Zahlung erhalten: {amount} für {list}, vielen Dank"),
+        (Lang::Fr, true) => format!("Paiement reçu{NNBSP}: {amount}, merci"),
+        (Lang::Fr, false) => format!("Paiement reçu{NNBSP}: {amount} pour {list}, merci"),
+    }
+}
+
+/// The sentences of the receipt email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptEmailCopy {
+    pub greeting: String,
+    pub intro: String,
+    /// Above the invoice table; `None` when the payment settled none.
+    pub applied_intro: Option<&'static str>,
+    /// `None` when nothing is held on account.
+    pub unapplied: Option<String>,
+    pub questions: &'static str,
+    pub sign_off: &'static str,
+}
+
+pub struct ReceiptEmailFacts<'a> {
+    pub customer: &'a str,
+    pub amount: &'a str,
+    pub received_on: &'a str,
+    pub any_applied: bool,
+    /// The amount held on account, when not zero.
+    pub unapplied: Option<&'a str>,
+}
+
+pub fn receipt_email(lang: Lang, f: &ReceiptEmailFacts<'_>) -> ReceiptEmailCopy {
+    let ReceiptEmailFacts { customer, amount, received_on, any_applied, unapplied } = f;
+    match lang {
+        Lang::En => ReceiptEmailCopy {
+            greeting: format!("Hello {customer},"),
+            intro: format!("Thank you for your payment of {amount}, received on {received_on}."),
+            applied_intro: any_applied.then_some("We have applied it to the following invoices:"),
+            unapplied: unapplied.map(|u| format!("The remaining {u} is held on your account as credit and will be applied to future invoices.")),
+            questions: "If you have any questions about this payment, simply reply to this email.",
+            sign_off: "Kind regards,",
+        },
+        Lang::De => ReceiptEmailCopy {
+            greeting: format!("Guten Tag {customer},"),
+            intro: format!("vielen Dank für Ihre Zahlung über {amount}, eingegangen am {received_on}."),
+            applied_intro: any_applied.then_some("Wir haben sie mit folgenden Rechnungen verrechnet:"),
+            unapplied: unapplied.map(|u| format!("Den Betrag von {u} führen wir als Guthaben auf Ihrem Kundenkonto und verrechnen ihn mit künftigen Rechnungen.")),
+            questions: "Bei Fragen zu dieser Zahlung antworten Sie einfach auf diese E-Mail.",
+            sign_off: "Mit freundlichen Grüßen",
+        },
+        Lang::Fr => ReceiptEmailCopy {
+            greeting: format!("Bonjour {customer},"),
+            intro: format!("Nous vous remercions pour votre paiement de {amount}, reçu le {received_on}."),
+            applied_intro: any_applied.then_some("Nous l’avons imputé aux factures suivantes\u{202F}:"),
+            unapplied: unapplied.map(|u| format!("Le montant de {u} est conservé sur votre compte sous forme d’avoir et sera imputé à vos prochaines factures.")),
+            questions: "Pour toute question concernant ce paiement, répondez simplement à cet e-mail.",
+            sign_off: "Cordialement,",
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,5 +473,22 @@ mod tests {
     fn french_elides_de_before_a_vowel() {
         assert_eq!(invoice_subject(Lang::Fr, "INV-2026-000001", "Acme"), "Facture INV-2026-000001 d’Acme");
         assert_eq!(invoice_subject(Lang::Fr, "INV-2026-000001", "Électricité SA"), "Facture INV-2026-000001 d’Électricité SA");
+    }
+
+    #[test]
+    fn receipt_subjects_list_up_to_three_invoices_joined_the_way_each_language_joins_them() {
+        assert_eq!(receipt_subject(Lang::En, "€5.00", &["A", "B"]), "Payment received: €5.00 for A and B, thank you");
+        assert_eq!(receipt_subject(Lang::En, "€5.00", &["A", "B", "C"]), "Payment received: €5.00 for A, B and C, thank you");
+        assert_eq!(receipt_subject(Lang::De, "5,00\u{A0}€", &["A", "B", "C", "D"]), "Zahlung erhalten: 5,00\u{A0}€ für A, B, C und 1 weitere, vielen Dank");
+        assert_eq!(receipt_subject(Lang::Fr, "5,00\u{A0}€", &["A", "B", "C", "D"]), "Paiement reçu\u{202F}: 5,00\u{A0}€ pour A, B, C et 1 autre, merci");
+        assert_eq!(receipt_subject(Lang::Fr, "5,00\u{A0}€", &[]), "Paiement reçu\u{202F}: 5,00\u{A0}€, merci");
+    }
+
+    #[test]
+    fn payment_methods_are_named_in_each_language_and_unknown_ones_read_as_other() {
+        let names = |lang| ["card", "bank_transfer", "check", "cash", "other", "crypto"].map(|m| payment_method(lang, m));
+        assert_eq!(names(Lang::En), ["card", "bank transfer", "check", "cash", "other", "other"]);
+        assert_eq!(names(Lang::De), ["Karte", "Überweisung", "Scheck", "Bargeld", "Sonstige", "Sonstige"]);
+        assert_eq!(names(Lang::Fr), ["carte", "virement", "chèque", "espèces", "autre", "autre"]);
     }
 }

@@ -154,7 +154,8 @@ pub(crate) struct Envelope<'a> {
     pub message_id: &'a str,
 }
 
-/// `multipart/mixed` [ `multipart/alternative` [text, html], attachment ].
+/// `multipart/mixed` [ `multipart/alternative` [text, html], attachment ],
+/// or only the `multipart/alternative` part without an attachment.
 ///
 /// Header values go through mail-builder, which RFC 2047-encodes any
 /// non-ASCII or control character; names and the subject are also
@@ -197,8 +198,20 @@ pub(crate) fn raw_mime(env: &Envelope<'_>, text: &str, html: &str, attachment: O
     message.body(body).write_to_vec().map_err(DocumentError::Mime)
 }
 
+/// The customer's cc list in order, without duplicates or the `to`
+/// address.
+pub(crate) fn cc_list(customer: &Customer) -> Vec<Email> {
+    let mut cc: Vec<Email> = Vec::with_capacity(customer.cc.len());
+    for e in &customer.cc {
+        if *e != customer.email && !cc.contains(e) {
+            cc.push(e.clone());
+        }
+    }
+    cc
+}
+
 /// The domain of the sender address, for Message-IDs.
-fn domain_of(email: &Email) -> &str {
+pub(crate) fn domain_of(email: &Email) -> &str {
     email.as_str().rsplit_once('@').map_or("localhost", |(_, d)| d)
 }
 
@@ -208,12 +221,7 @@ fn domain_of(email: &Email) -> &str {
 pub fn compose_invoice_email_at(invoice: &Invoice, customer: &Customer, branding: &Branding, now: DateTime<Utc>) -> Result<Composed, DocumentError> {
     let parts = invoice_email_parts(invoice, customer, branding)?;
     let pdf = pdf::render_invoice_pdf(invoice, customer, branding)?;
-    let mut cc: Vec<Email> = Vec::with_capacity(customer.cc.len());
-    for e in &customer.cc {
-        if *e != customer.email && !cc.contains(e) {
-            cc.push(e.clone());
-        }
-    }
+    let cc = cc_list(customer);
     let message_id = format!("{}.{}@{}", invoice.id, now.timestamp_millis(), domain_of(&branding.from));
     let lang = crate::locale::Lang::for_locale(&customer.locale);
     let raw = raw_mime(

@@ -17,6 +17,11 @@
 //! are `en`, `de` and `fr`; any other `customer.locale` language falls back
 //! to `en`. Number, money and date formats are in [`locale`]. The layout
 //! `templates/layout.html` (logo, company footer) is shared by every kind.
+//! Besides the invoice there is the payment receipt ([`receipt`],
+//! `templates/receipt.*`): what was received, when (the day in the
+//! customer's time zone) and how, the invoices it settled and any credit
+//! held on account, as `multipart/alternative` [text, html] without an
+//! attachment.
 //!
 //! # Choices
 //! - **PDF: `pdf-writer` 0.15.0** (typst's low-level writer; depends only on
@@ -59,6 +64,7 @@ pub mod email;
 pub mod error;
 pub mod locale;
 pub mod pdf;
+pub mod receipt;
 pub mod sample;
 pub mod view;
 
@@ -71,13 +77,16 @@ pub use branding::{Branding, BrandingError};
 pub use email::{compose_invoice_email_at, invoice_email_parts, InvoiceEmailParts};
 pub use error::DocumentError;
 pub use locale::{format_date, format_money, Lang};
+pub use receipt::{compose_receipt_email, compose_receipt_email_at, ReceiptFacts, ReceiptLine};
 pub use view::InvoiceView;
 
-/// What a message is about. Reminders, receipts and statements join here,
-/// each with its own templates and catalog sentences.
+/// What a message is about. Reminders and statements join here, each
+/// with its own templates and catalog sentences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MessageKind {
     Invoice,
+    /// A payment was received: [`compose_receipt_email`].
+    Receipt,
 }
 
 impl MessageKind {
@@ -85,6 +94,7 @@ impl MessageKind {
     pub fn as_str(self) -> &'static str {
         match self {
             MessageKind::Invoice => "invoice",
+            MessageKind::Receipt => "receipt",
         }
     }
 }

@@ -65,6 +65,17 @@ pub struct InvoiceView {
     pub amount_due_text: String,
 }
 
+impl Party {
+    /// The company every document comes from, as the footer shows it.
+    pub(crate) fn seller(branding: &Branding) -> Self {
+        Self {
+            name: clean(&branding.company_name),
+            lines: branding.address_lines.iter().map(|l| clean(l)).filter(|l| !l.is_empty()).collect(),
+            tax_id: opt_clean(branding.tax_id.as_deref()),
+        }
+    }
+}
+
 fn opt_clean(text: Option<&str>) -> Option<String> {
     text.map(clean).filter(|t| !t.is_empty())
 }
@@ -108,11 +119,7 @@ impl InvoiceView {
         let issue_date = invoice.issue_date.map(|d| format_date(d, lang));
         let due_date = invoice.due_date.map(|d| format_date(d, lang));
 
-        let seller = Party {
-            name: clean(&branding.company_name),
-            lines: branding.address_lines.iter().map(|l| clean(l)).filter(|l| !l.is_empty()).collect(),
-            tax_id: opt_clean(branding.tax_id.as_deref()),
-        };
+        let seller = Party::seller(branding);
         let buyer = Party {
             name: clean(customer.name.as_str()),
             lines: customer.billing_address.as_ref().map(address_lines).unwrap_or_default(),

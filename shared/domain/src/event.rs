@@ -71,8 +71,6 @@ pub enum EventType {
     PaymentDisputed,
     #[serde(rename = "payment.dispute_closed")]
     PaymentDisputeClosed,
-    #[serde(rename = "invoice.receipt_sent")]
-    InvoiceReceiptSent,
 }
 
 impl EventType {
@@ -98,7 +96,6 @@ impl EventType {
             Self::PaymentFundsReinstated => "payment.funds_reinstated",
             Self::PaymentDisputed => "payment.disputed",
             Self::PaymentDisputeClosed => "payment.dispute_closed",
-            Self::InvoiceReceiptSent => "invoice.receipt_sent",
         }
     }
 }

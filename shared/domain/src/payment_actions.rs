@@ -279,7 +279,7 @@ pub const STRIPE: Provider = Provider { name: "stripe", method: PaymentMethod::C
 
 /// Acts on one verified processor event, exactly once however often and in
 /// whatever order it arrives.
-pub async fn take_processor_event<S>(store: &S, ctx: &Context, provider: Provider, event: ProcessorEvent, raw: String) -> Result<Handled, ActionError>
+pub async fn take_processor_event<S>(store: &S, ctx: &Context, provider: Provider, event: ProcessorEvent, raw: String) -> Result<(Handled, Option<PaymentId>), ActionError>
 where
     S: CustomerRead + InvoiceRead + PaymentRead + PaymentWrite + ProcessorLedger + PayerDirectory,
 {
@@ -287,11 +287,11 @@ where
     let handled = match &event.kind {
         ProcessorEventKind::Ignored => {
             if store.event_outcome(provider.name, &event.id).await?.is_some() {
-                return Ok(Handled::Duplicate);
+                return Ok((Handled::Duplicate, None));
             }
             match store.record_ignored(&record(EventOutcome::Ignored, None)).await {
-                Ok(()) => Handled::Ignored,
-                Err(StoreError::Conflict) => Handled::Duplicate,
+                Ok(()) => (Handled::Ignored, None),
+                Err(StoreError::Conflict) => (Handled::Duplicate, None),
                 Err(e) => return Err(e.into()),
             }
         }
@@ -309,23 +309,24 @@ where
     Ok(handled)
 }
 
-async fn receive_processor_payment<S>(store: &S, ctx: &Context, provider: Provider, event: &ProcessorEvent, record: &(dyn Fn(EventOutcome, Option<PaymentId>) -> EventRecord + Send + Sync)) -> Result<Handled, ActionError>
+async fn receive_processor_payment<S>(store: &S, ctx: &Context, provider: Provider, event: &ProcessorEvent, record: &(dyn Fn(EventOutcome, Option<PaymentId>) -> EventRecord + Send + Sync)) -> Result<(Handled, Option<PaymentId>), ActionError>
 where
     S: CustomerRead + InvoiceRead + PaymentWrite + ProcessorLedger + PayerDirectory,
 {
-    let ProcessorEventKind::PaymentSucceeded { payment_intent, amount, charges, hints, description } = &event.kind else { return Ok(Handled::Ignored) };
+    let ProcessorEventKind::PaymentSucceeded { payment_intent, amount, charges, hints, description } = &event.kind else { return Ok((Handled::Ignored, None)) };
     let engine = Engine::standard();
     for attempt in 0..PAYMENT_ATTEMPTS {
         if attempt > 0 {
             ctx.pause(attempt).await;
         }
         if store.event_outcome(provider.name, &event.id).await?.is_some() {
-            return Ok(Handled::Duplicate);
+            let existing = store.payment_for(provider.name, payment_intent).await?;
+            return Ok((Handled::Duplicate, existing));
         }
         if let Some(existing) = store.payment_for(provider.name, payment_intent).await? {
             // Another event already recorded this intent's money.
             return match store.record_ignored(&record(EventOutcome::Ignored, Some(existing))).await {
-                Ok(()) | Err(StoreError::Conflict) => Ok(Handled::Duplicate),
+                Ok(()) | Err(StoreError::Conflict) => Ok((Handled::Duplicate, Some(existing))),
                 Err(e) => Err(e.into()),
             };
         }
@@ -417,7 +418,7 @@ where
             reply: None,
         };
         match store.commit_payment(change).await {
-            Ok(()) => return Ok(Handled::Applied),
+            Ok(()) => return Ok((Handled::Applied, Some(id))),
             Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),
         }
@@ -427,18 +428,18 @@ where
 
 /// A refund or dispute event: applied to its payment, or parked until the
 /// payment is known.
-async fn settle_charge_event<S>(store: &S, ctx: &Context, provider: Provider, event: &ProcessorEvent, record: &(dyn Fn(EventOutcome, Option<PaymentId>) -> EventRecord + Send + Sync)) -> Result<Handled, ActionError>
+async fn settle_charge_event<S>(store: &S, ctx: &Context, provider: Provider, event: &ProcessorEvent, record: &(dyn Fn(EventOutcome, Option<PaymentId>) -> EventRecord + Send + Sync)) -> Result<(Handled, Option<PaymentId>), ActionError>
 where
     S: InvoiceRead + PaymentRead + PaymentWrite + ProcessorLedger,
 {
-    let Some(charge) = event.kind.charge().cloned() else { return Ok(Handled::Ignored) };
+    let Some(charge) = event.kind.charge().cloned() else { return Ok((Handled::Ignored, None)) };
     let intent = event.kind.payment_intent().cloned();
     for attempt in 0..PAYMENT_ATTEMPTS {
         if attempt > 0 {
             ctx.pause(attempt).await;
         }
         if store.event_outcome(provider.name, &event.id).await?.is_some() {
-            return Ok(Handled::Duplicate);
+            return Ok((Handled::Duplicate, None));
         }
         let mut payment_id = store.payment_for(provider.name, &charge).await?;
         if payment_id.is_none() {
@@ -451,7 +452,7 @@ where
             let mut unknown = vec![charge.clone()];
             unknown.extend(intent.iter().cloned());
             match store.park(&record(EventOutcome::Parked, None), &key, &unknown).await {
-                Ok(()) => return Ok(Handled::Parked),
+                Ok(()) => return Ok((Handled::Parked, None)),
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -459,7 +460,7 @@ where
         let settles = EventSettlement::Record(record(EventOutcome::Applied, Some(payment_id)));
         match apply_to_payment(store, ctx, payment_id, event, settles).await {
             Err(ActionError::Store(StoreError::Conflict)) => continue,
-            other => return other,
+            other => return other.map(|h| (h, Some(payment_id))),
         }
     }
     Err(ActionError::ConcurrentUpdate)

@@ -183,13 +183,14 @@ pub trait SendLedger: Send + Sync {
     /// Claims the send named `key` (the delivery request's event id) for a
     /// short while; a claim older than that was a crash and may be taken.
     fn claim_send(&self, key: &str, now: DateTime<Utc>) -> impl Future<Output = Result<SendClaim, StoreError>> + Send;
-    /// Records the send and its timeline item together.
-    fn record_sent(&self, key: &str, message_id: &str, invoice: InvoiceId, timeline: &TimelineItem) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Records the send and its timeline item (on each invoice it is
+    /// about) together.
+    fn record_sent(&self, key: &str, message_id: &str, invoices: &[InvoiceId], timeline: &TimelineItem) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Gives a claim back after a failed send, so a retry can send.
     fn release_send(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Records a send skipped on purpose (bounced address) with its
     /// timeline item; later deliveries of the same request skip too.
-    fn record_skipped(&self, key: &str, invoice: InvoiceId, timeline: &TimelineItem) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn record_skipped(&self, key: &str, invoices: &[InvoiceId], timeline: &TimelineItem) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -27,7 +27,7 @@ const SK: &str = "SEND";
 
 
 impl DynamoStore {
-    async fn finish_send(&self, key: &str, state: &str, message_id: Option<&str>, invoice: InvoiceId, timeline: &TimelineItem) -> Result<(), StoreError> {
+    async fn finish_send(&self, key: &str, state: &str, message_id: Option<&str>, invoices: &[InvoiceId], timeline: &TimelineItem) -> Result<(), StoreError> {
         let mut update = Update::builder()
             .table_name(&self.table)
             .key("pk", s(pk(key)))
@@ -42,7 +42,10 @@ impl DynamoStore {
         } else {
             update
         };
-        let writes = vec![TransactWriteItem::builder().update(built(update.build())?).build(), self.timeline_put(invoice, timeline)?];
+        let mut writes = vec![TransactWriteItem::builder().update(built(update.build())?).build()];
+        for invoice in invoices {
+            writes.push(self.timeline_put(*invoice, timeline)?);
+        }
         self.client
             .transact_write_items()
             .set_transact_items(Some(writes))
@@ -88,8 +91,8 @@ impl SendLedger for DynamoStore {
         }
     }
 
-    async fn record_sent(&self, key: &str, message_id: &str, invoice: InvoiceId, timeline: &TimelineItem) -> Result<(), StoreError> {
-        self.finish_send(key, "sent", Some(message_id), invoice, timeline).await
+    async fn record_sent(&self, key: &str, message_id: &str, invoices: &[InvoiceId], timeline: &TimelineItem) -> Result<(), StoreError> {
+        self.finish_send(key, "sent", Some(message_id), invoices, timeline).await
     }
 
     async fn release_send(&self, key: &str) -> Result<(), StoreError> {
@@ -107,7 +110,7 @@ impl SendLedger for DynamoStore {
         done_if_conflict(res)
     }
 
-    async fn record_skipped(&self, key: &str, invoice: InvoiceId, timeline: &TimelineItem) -> Result<(), StoreError> {
-        self.finish_send(key, "skipped", None, invoice, timeline).await
+    async fn record_skipped(&self, key: &str, invoices: &[InvoiceId], timeline: &TimelineItem) -> Result<(), StoreError> {
+        self.finish_send(key, "skipped", None, invoices, timeline).await
     }
 }
