@@ -258,3 +258,46 @@ async fn the_same_event_five_times_at_once_is_applied_once() {
     assert_eq!(outcomes.iter().filter(|o| *o == "applied").count(), 1, "{outcomes:?}");
     assert_eq!(invoice(&api, &id).await["amount_paid"], "40.00");
 }
+
+#[tokio::test]
+async fn payment_events_reach_the_event_bus_through_the_outbox() {
+    let api = Api::new();
+    let aws = o2c_e2e::local_aws().await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let bus = aws_sdk_eventbridge::Client::new(&aws);
+    let wanted = ["invoice.finalized", "invoice.paid", "payment.applied", "payment.refunded", "invoice.disputed", "invoice.dispute_closed"];
+    let tap = format!("e2e-pay-tap-{}", ulid::Ulid::new());
+    let tap_url = sqs.create_queue().queue_name(&tap).send().await.expect("tap queue").queue_url().unwrap_or_default().to_owned();
+    let pattern = json!({"source": ["o2c"], "detail-type": wanted}).to_string();
+    bus.put_rule().name(&tap).event_bus_name("o2c-local").event_pattern(pattern).send().await.expect("rule");
+    let target = aws_sdk_eventbridge::types::Target::builder().id("tap").arn(format!("arn:aws:sqs:us-east-1:123456789012:{tap}")).build().expect("target");
+    bus.put_targets().rule(&tap).event_bus_name("o2c-local").targets(target).send().await.expect("target");
+
+    let ids = Ids::new();
+    let customer = api.create_customer("USD").await;
+    let inv = open_invoice(&api, &customer, "10.00").await;
+    let id = inv["id"].as_str().unwrap().to_owned();
+    let paid = deliver(&api, &payment_succeeded(&ids, 1000, "usd", json!({"invoice_id": id}))).await;
+    let payment = paid.body["payment"].as_str().expect("payment").to_owned();
+    deliver(&api, &charge_refunded(&ids, 1000, 250, "usd")).await;
+    deliver(&api, &dispute(&ids, "charge.dispute.created", 750, "usd", "needs_response")).await;
+    deliver(&api, &dispute(&ids, "charge.dispute.closed", 750, "usd", "won")).await;
+
+    let mut seen = std::collections::BTreeSet::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while seen.len() < wanted.len() && tokio::time::Instant::now() < deadline {
+        let out = sqs.receive_message().queue_url(&tap_url).max_number_of_messages(10).wait_time_seconds(1).send().await.expect("receive");
+        for m in out.messages() {
+            let body: Value = serde_json::from_str(m.body().unwrap_or("{}")).unwrap_or_default();
+            let about = body["detail"]["aggregate"]["id"].as_str().unwrap_or("");
+            if about == id || about == payment {
+                seen.insert(body["detail-type"].as_str().unwrap_or("").to_owned());
+            }
+            if let Some(h) = m.receipt_handle() {
+                let _ = sqs.delete_message().queue_url(&tap_url).receipt_handle(h).send().await;
+            }
+        }
+    }
+    let missing: Vec<_> = wanted.iter().filter(|w| !seen.contains(**w)).collect();
+    assert!(missing.is_empty(), "not on the bus: {missing:?} (saw {seen:?})");
+}

@@ -64,7 +64,7 @@ async fn open_invoice(store: &DynamoStore) -> o2c_domain::invoice::Invoice {
         aggregate: o2c_domain::event::AggregateRef { kind: o2c_domain::event::AggregateKind::Invoice, id: invoice.id.to_string() },
         aggregate_version: 1,
         correlation_id: None,
-        payload: json!({}),
+        payload: json!({"invoice": invoice.id}),
     };
     let change = InvoiceChange {
         invoice: &invoice,

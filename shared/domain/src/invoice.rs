@@ -507,4 +507,61 @@ mod tests {
             }
         }
     }
+
+    fn open_invoice(currency: &str, unit: &str) -> Invoice {
+        let c = customer(currency);
+        let request = DraftRequest { currency: None, lines: vec![line("1", unit, "0")], issue_date: None, due_date: None, memo: None, po_number: None, metadata: Metadata::new() };
+        let mut inv = Invoice::draft(InvoiceId::from_ulid(ulid::Ulid::new()), &c, request, Utc::now()).unwrap();
+        let today = Utc::now().date_naive();
+        inv.finalize(InvoiceNumber::new(today.year(), 1).unwrap(), today, Utc::now()).unwrap();
+        inv
+    }
+
+    #[test]
+    fn a_payment_of_what_is_due_makes_the_invoice_paid_and_a_reversal_opens_it_again() {
+        let mut inv = open_invoice("USD", "50");
+        let fifty = Money::parse("50.00", inv.currency).unwrap();
+        inv.apply_payment(fifty, Utc::now()).unwrap();
+        assert_eq!((inv.status, inv.amount_due().is_zero()), (InvoiceStatus::Paid, true));
+        assert!(inv.paid_at.is_some());
+        inv.reverse_payment(Money::parse("0.01", inv.currency).unwrap()).unwrap();
+        assert_eq!((inv.status, inv.amount_due().to_string()), (InvoiceStatus::Open, "0.01".to_owned()));
+        assert!(inv.paid_at.is_none());
+    }
+
+    #[test]
+    fn a_payment_above_what_is_due_or_a_reversal_above_what_was_paid_is_refused() {
+        let mut inv = open_invoice("JPY", "100");
+        assert_eq!(inv.apply_payment(Money::parse("101", inv.currency).unwrap(), Utc::now()), Err(InvoiceError::MoreThanDue));
+        assert_eq!(inv.reverse_payment(Money::parse("1", inv.currency).unwrap()), Err(InvoiceError::MoreThanPaid));
+        assert_eq!(inv.amount_paid.to_string(), "0");
+    }
+
+    #[test]
+    fn money_arriving_for_an_uncollectible_invoice_pays_it() {
+        let mut inv = open_invoice("BHD", "1.005");
+        inv.mark_uncollectible().unwrap();
+        assert!(inv.receivable().is_zero(), "a written-off invoice is not receivable");
+        inv.apply_payment(Money::parse("1.005", inv.currency).unwrap(), Utc::now()).unwrap();
+        assert_eq!(inv.status, InvoiceStatus::Paid);
+    }
+
+    proptest! {
+        #[test]
+        fn amount_due_is_never_negative_whatever_is_applied_or_taken_back(ops in prop::collection::vec((any::<bool>(), 0i64..20_000), 0..40)) {
+            let mut inv = open_invoice("EUR", "100");
+            for (apply, minor) in ops {
+                let m = Money::from_minor(minor, inv.currency).unwrap();
+                let before = inv.clone();
+                let r = if apply { inv.apply_payment(m, Utc::now()) } else { inv.reverse_payment(m) };
+                if r.is_err() {
+                    prop_assert_eq!(&inv, &before, "a refused change changes nothing");
+                }
+                prop_assert!(!inv.amount_due().is_negative());
+                prop_assert!(!inv.amount_paid.is_negative());
+                prop_assert_eq!(inv.amount_due().amount() + inv.amount_paid.amount(), inv.totals.total.amount());
+                prop_assert_eq!(inv.status == InvoiceStatus::Paid, inv.amount_due().is_zero());
+            }
+        }
+    }
 }

@@ -413,7 +413,7 @@ where
             invoices,
             balance_change: payment.customer.map(|_| BalanceChange { receivable_minor: receivable, unapplied_minor: payment.unapplied.to_minor() }),
             claims,
-            settles: Some(EventSettlement::Record(record(EventOutcome::Applied, Some(id)))),
+            settles: Some(EventSettlement::Record(Box::new(record(EventOutcome::Applied, Some(id))))),
             outbox,
             reply: None,
         };
@@ -457,7 +457,7 @@ where
                 Err(e) => return Err(e.into()),
             }
         };
-        let settles = EventSettlement::Record(record(EventOutcome::Applied, Some(payment_id)));
+        let settles = EventSettlement::Record(Box::new(record(EventOutcome::Applied, Some(payment_id))));
         match apply_to_payment(store, ctx, payment_id, event, settles).await {
             Err(ActionError::Store(StoreError::Conflict)) => continue,
             other => return other.map(|h| (h, Some(payment_id))),

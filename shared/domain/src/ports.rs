@@ -264,7 +264,7 @@ pub struct EventRecord {
 #[derive(Debug, Clone)]
 pub enum EventSettlement {
     /// First time this event is seen: record it (fails if it exists).
-    Record(EventRecord),
+    Record(Box<EventRecord>),
     /// A parked event now applied: its record moves from parked to applied
     /// (fails unless still parked) and its parked copy is deleted.
     Unpark { provider: &'static str, event: crate::processor_event::ProcessorRef, park_key: crate::processor_event::ProcessorRef, payment: crate::ids::PaymentId },
