@@ -16,10 +16,12 @@ use std::time::Duration;
 use o2c_domain::api_key::Scope;
 use o2c_domain::ports::ApiKeyAdmin;
 use o2c_e2e::Api;
+use o2c_stripe::signature::{sign, WebhookSecret};
 use serde_json::{json, Value};
 
 const UNKNOWN_CUSTOMER: &str = "cus_01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const UNKNOWN_INVOICE: &str = "inv_01ARZ3NDEKTSV4RRFFQ69G5FAV";
+const UNKNOWN_PAYMENT: &str = "pay_01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 // ------------------------------------------------------------ the document
@@ -199,11 +201,13 @@ struct Request<'a> {
     body: Option<String>,
     content_type: Option<&'a str>,
     idempotency_key: Option<String>,
+    /// Further headers (`Stripe-Signature`).
+    headers: Vec<(&'a str, String)>,
 }
 
 impl<'a> Request<'a> {
     fn new(method: &'a str, path: impl Into<String>) -> Self {
-        Self { method, path: path.into(), key: Key::Dev, body: None, content_type: None, idempotency_key: None }
+        Self { method, path: path.into(), key: Key::Dev, body: None, content_type: None, idempotency_key: None, headers: Vec::new() }
     }
 
     fn json(mut self, body: &Value) -> Self {
@@ -225,6 +229,11 @@ impl<'a> Request<'a> {
 
     fn idempotency_key(mut self, k: &str) -> Self {
         self.idempotency_key = Some(k.to_owned());
+        self
+    }
+
+    fn header(mut self, name: &'a str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
         self
     }
 }
@@ -252,6 +261,9 @@ impl Wire {
         }
         if let Some(k) = &r.idempotency_key {
             req = req.header("idempotency-key", k);
+        }
+        for (name, value) in &r.headers {
+            req = req.header(*name, value);
         }
         if let Some(b) = &r.body {
             req = req.body(b.clone());
@@ -377,6 +389,13 @@ impl Conformance {
             }
         }
 
+        // The invariant the document states for a payment.
+        if body["object"] == "payment" {
+            if let Some(problem) = payment_imbalance(body) {
+                out.push(problem);
+            }
+        }
+
         // The document must accept every request body the API accepted.
         if live.is_success() {
             if let Some(sent) = r.body.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok()) {
@@ -408,6 +427,14 @@ impl Conformance {
 
     async fn send_json(&mut self, step: &str, method: &'static str, path: impl Into<String>, body: &Value, expected: &[u16]) -> Live {
         self.exchange(step, Request::new(method, path).json(body), expected).await
+    }
+
+    /// That the answer's `field` holds `wanted` (the documented meaning was reached).
+    fn expect_field(&mut self, step: &str, live: &Live, field: &str, wanted: &str) {
+        let got = live.json.as_ref().map(|b| b[field].clone()).unwrap_or(Value::Null);
+        if got != json!(wanted) {
+            self.mismatches.push(format!("{step}: `{field}` is {got}, not {wanted:?}"));
+        }
     }
 
     /// A step later steps build on: stops the test (with everything found
@@ -444,9 +471,40 @@ async fn key_with(scopes: Vec<Scope>) -> String {
     secret
 }
 
+/// A concrete path for `template`, with ids nothing has.
+fn unknown_ids(template: &str) -> String {
+    template
+        .replace("/customers/{id}", &format!("/customers/{UNKNOWN_CUSTOMER}"))
+        .replace("/invoices/{id}", &format!("/invoices/{UNKNOWN_INVOICE}"))
+        .replace("/payments/{id}", &format!("/payments/{UNKNOWN_PAYMENT}"))
+}
+
 /// The scope an operation's security requirement names.
 fn required_scope(op: &Value) -> Option<String> {
     op["security"].as_array()?.iter().find_map(|r| r["bearerAuth"][0].as_str().map(str::to_owned))
+}
+
+/// Breaks `sum(allocations.amount) + unapplied + amount_returned = amount`?
+/// Every amount of one payment has the currency's digits, so comparing
+/// them without the decimal point is exact.
+fn payment_imbalance(p: &Value) -> Option<String> {
+    let units = |v: &Value| v.as_str().and_then(|t| t.replace('.', "").parse::<i128>().ok());
+    let allocated: Option<i128> = p["allocations"].as_array()?.iter().map(|a| units(&a["amount"])).sum();
+    let held = allocated? + units(&p["unapplied"])? + units(&p["amount_returned"])?;
+    (held != units(&p["amount"])?).then(|| format!("payment {}: allocations + unapplied + amount_returned differ from amount {}", p["id"], p["amount"]))
+}
+
+/// A Stripe event of `kind` about `object`, with a fresh id, as sent.
+fn stripe_event(kind: &str, livemode: bool, object: Value) -> String {
+    json!({
+        "id": format!("evt_{}", ulid::Ulid::new().to_string().to_lowercase()),
+        "object": "event",
+        "type": kind,
+        "created": chrono::Utc::now().timestamp(),
+        "livemode": livemode,
+        "data": {"object": object}
+    })
+    .to_string()
 }
 
 fn today() -> String {
@@ -490,26 +548,43 @@ fn the_document_is_openapi_3_1_and_every_operation_is_named_and_documents_a_4xx(
             problems.push(format!("{id}: documents no 4xx answer ({statuses:?})"));
         }
         let is_v1 = o.template.starts_with("/v1/");
+        // Processor webhooks take no API key: the processor's signature
+        // header stands in for it, and the event id for Idempotency-Key.
+        let is_webhook = o.template.starts_with("/v1/webhooks/");
         let security = o.op.get("security").or_else(|| doc.doc.get("security"));
         let bearer = security.and_then(Value::as_array).is_some_and(|s| s.iter().any(|r| r.get("bearerAuth").is_some()));
-        if is_v1 && !bearer {
+        let description = o.op["description"].as_str().unwrap_or("");
+        if is_webhook {
+            if o.op.get("security") != Some(&json!([])) {
+                problems.push(format!("{id}: a webhook must say `security: []` (its signature authenticates it)"));
+            }
+            let signature = o.op["parameters"].as_array().into_iter().flatten().filter_map(|p| doc.resolve(p).ok()).find(|p| p["in"] == "header" && p["required"] == true);
+            match signature.and_then(|p| p["name"].as_str()) {
+                Some(name) if description.contains(name) => {}
+                Some(name) => problems.push(format!("{id}: the description does not say how `{name}` is verified")),
+                None => problems.push(format!("{id}: a webhook without a required signature header")),
+            }
+        } else if is_v1 && !bearer {
             problems.push(format!("{id}: a /v1 operation without bearerAuth"));
         }
         if !is_v1 && o.op.get("security") != Some(&json!([])) {
             problems.push(format!("{id}: a local operation must say `security: []`"));
         }
-        if is_v1 && ["post", "patch", "put"].contains(&o.method.as_str()) && !statuses.iter().any(|s| *s == "401") {
+        if is_v1 && !is_webhook && ["post", "patch", "put"].contains(&o.method.as_str()) && !statuses.iter().any(|s| *s == "401") {
             problems.push(format!("{id}: no 401"));
         }
-        if is_v1 && o.method == "post" {
+        if is_v1 && !is_webhook && o.method == "post" {
             let has_key = o.op["parameters"].as_array().into_iter().flatten().any(|p| doc.resolve(p).is_ok_and(|p| p["name"] == "Idempotency-Key"));
             if !has_key {
                 problems.push(format!("{id}: a POST without the Idempotency-Key parameter"));
             }
         }
-        let scope_named = o.op["description"].as_str().is_some_and(|d| d.contains("invoices:write") || d.contains("invoices:read"));
-        if is_v1 && !scope_named {
-            problems.push(format!("{id}: the description names no scope"));
+        if is_v1 && !is_webhook {
+            match required_scope(o.op) {
+                Some(scope) if description.contains(&format!("`{scope}`")) => {}
+                Some(scope) => problems.push(format!("{id}: the description does not name its scope `{scope}`")),
+                None => problems.push(format!("{id}: bearerAuth names no scope")),
+            }
         }
     }
     // Every schema compiles as JSON Schema 2020-12 with its references.
@@ -650,6 +725,129 @@ async fn every_live_answer_matches_the_openapi_document() {
     c.post("void it again", format!("/v1/invoices/{draft}/void"), None, &[409]).await;
     c.post("void an unknown invoice", format!("/v1/invoices/{UNKNOWN_INVOICE}/void"), None, &[404]).await;
 
+    // Payments.
+    let step = "create a USD customer for payments";
+    let stripe_customer = format!("cus_stripe_{}", ulid::Ulid::new().to_string().to_lowercase());
+    let live = c.post(step, "/v1/customers", Some(&json!({"name": "Payer Inc", "email": "ap@payer.example", "currency": "USD", "external_id": stripe_customer})), &[201]).await;
+    let payer = c.required(step, live).id().expect("a customer id");
+    let mut payer_invoices = Vec::new();
+    for amount in ["100.00", "50.00"] {
+        let step = "create an open invoice for the payer";
+        let live = c.post(step, "/v1/invoices", Some(&json!({"customer": payer, "finalize": true, "lines": [{"description": "Service", "quantity": "1", "unit_amount": amount}]})), &[201]).await;
+        payer_invoices.push(c.required(step, live).id().expect("an invoice id"));
+    }
+    let step = "create a draft for the payer";
+    let live = c.post(step, "/v1/invoices", Some(&json!({"customer": payer, "lines": [{"description": "Later", "quantity": "1", "unit_amount": "10"}]})), &[201]).await;
+    let payer_draft = c.required(step, live).id().expect("an invoice id");
+    let step = "record a payment with every field, one allocation capped at the amount due";
+    let body = json!({
+        "customer": payer, "amount": "130.00", "currency": "USD", "received_at": chrono::Utc::now().to_rfc3339(),
+        "method": "check", "reference": "Check 1042", "allocations": [{"invoice": payer_invoices[0], "amount": "120.00"}]
+    });
+    let live = c.post(step, "/v1/payments", Some(&body), &[201]).await;
+    let live = c.required(step, live);
+    c.expect_field(step, &live, "status", "partially_applied");
+    let payment = live.id().expect("a payment id");
+    let step = "record a payment applied oldest due first";
+    let live = c.post(step, "/v1/payments", Some(&json!({"customer": payer, "amount": "20", "currency": "USD"})), &[201]).await;
+    c.expect_field(step, &live, "status", "applied");
+    let step = "record a payment held as credit";
+    let live = c.post(step, "/v1/payments", Some(&json!({"customer": payer, "amount": "5.5", "currency": "USD", "method": "cash", "allocations": []})), &[201]).await;
+    c.expect_field(step, &live, "status", "unapplied");
+    c.get("retrieve the payment", format!("/v1/payments/{payment}"), &[200]).await;
+    c.get("retrieve an unknown payment", format!("/v1/payments/{UNKNOWN_PAYMENT}"), &[404]).await;
+    c.get("retrieve a payment by a malformed id", "/v1/payments/not-an-id", &[404]).await;
+    c.get("retrieve a payment by an invoice id", format!("/v1/payments/{UNKNOWN_INVOICE}"), &[404]).await;
+    c.post("record a payment with invalid fields", "/v1/payments", Some(&json!({"customer": "cus_nope", "amount": "-1", "currency": "USDX", "method": "barter", "received_at": "yesterday", "colour": "red"})), &[422]).await;
+    c.post("record a payment with more digits than the currency has", "/v1/payments", Some(&json!({"customer": payer, "amount": "1.001", "currency": "USD"})), &[422]).await;
+    c.post("record a payment in another currency than the customer's", "/v1/payments", Some(&json!({"customer": payer, "amount": "1", "currency": "EUR"})), &[422]).await;
+    c.post("record a payment allocating more than its amount", "/v1/payments", Some(&json!({"customer": payer, "amount": "10", "currency": "USD", "allocations": [{"invoice": payer_invoices[1], "amount": "20"}]})), &[422]).await;
+    c.post("record a payment allocated to another customer's invoice", "/v1/payments", Some(&json!({"customer": payer, "amount": "1", "currency": "USD", "allocations": [{"invoice": open, "amount": "1"}]})), &[422]).await;
+    c.post("record a payment allocated to a draft", "/v1/payments", Some(&json!({"customer": payer, "amount": "1", "currency": "USD", "allocations": [{"invoice": payer_draft, "amount": "1"}]})), &[422]).await;
+    c.post("record a payment allocated to an unknown invoice", "/v1/payments", Some(&json!({"customer": payer, "amount": "1", "currency": "USD", "allocations": [{"invoice": UNKNOWN_INVOICE, "amount": "1"}]})), &[422]).await;
+    c.post("record a payment for an unknown customer", "/v1/payments", Some(&json!({"customer": UNKNOWN_CUSTOMER, "amount": "1", "currency": "USD"})), &[404]).await;
+    c.exchange("record a payment from a body that is not JSON", Request::new("POST", "/v1/payments").raw("amount=1", "text/plain"), &[415]).await;
+    c.exchange("record a payment from malformed JSON", Request::new("POST", "/v1/payments").raw("{\"amount\": ", "application/json"), &[400]).await;
+    c.exchange("record a payment without a key", Request::new("POST", "/v1/payments").key(Key::None).json(&body), &[401]).await;
+    let key = unique("payment");
+    let once = json!({"customer": payer, "amount": "1.00", "currency": "USD", "method": "bank_transfer", "reference": "SEPA 7"});
+    c.exchange("record a payment with an Idempotency-Key", Request::new("POST", "/v1/payments").json(&once).idempotency_key(&key), &[201]).await;
+    let replay = c.exchange("repeat it with the same key", Request::new("POST", "/v1/payments").json(&once).idempotency_key(&key), &[201]).await;
+    if replay.headers.get("idempotent-replayed").is_none() {
+        c.mismatches.push("repeat a payment with the same key — the answer lacks `Idempotent-Replayed: true`".into());
+    }
+
+    // The Stripe webhook.
+    let secret = WebhookSecret::new(&o2c_e2e::env_or("STRIPE_WEBHOOK_SECRET", "whsec_local_dev")).expect("a webhook secret");
+    let signed = |body: &str| sign(&secret, chrono::Utc::now().timestamp(), body.as_bytes());
+    let run = ulid::Ulid::new().to_string().to_lowercase();
+    let (pi, ch) = (format!("pi_{run}"), format!("ch_{run}"));
+    let succeeded = stripe_event(
+        "payment_intent.succeeded",
+        false,
+        json!({"id": pi, "object": "payment_intent", "amount": 500, "amount_received": 500, "currency": "usd", "latest_charge": ch, "customer": null, "metadata": {"customer_id": payer}}),
+    );
+    let step = "receive a signed payment_intent.succeeded";
+    let live = c.exchange(step, Request::new("POST", "/v1/webhooks/stripe").raw(&succeeded, "application/json").header("stripe-signature", signed(&succeeded)), &[200]).await;
+    let live = c.required(step, live);
+    c.expect_field(step, &live, "outcome", "applied");
+    let stripe_payment = live.json.as_ref().and_then(|b| b["payment"].as_str()).map(str::to_owned);
+    let step = "receive it again";
+    let live = c.exchange(step, Request::new("POST", "/v1/webhooks/stripe").raw(&succeeded, "application/json").header("stripe-signature", signed(&succeeded)), &[200]).await;
+    c.expect_field(step, &live, "outcome", "duplicate");
+    let refunded = stripe_event("charge.refunded", false, json!({"id": ch, "object": "charge", "amount": 500, "amount_refunded": 100, "currency": "usd", "payment_intent": pi}));
+    c.exchange("receive a partial refund of its charge", Request::new("POST", "/v1/webhooks/stripe").raw(&refunded, "application/json").header("stripe-signature", signed(&refunded)), &[200]).await;
+    let disputed = stripe_event(
+        "charge.dispute.created",
+        false,
+        json!({"id": format!("dp_{run}"), "object": "dispute", "amount": 200, "currency": "usd", "charge": ch, "payment_intent": pi, "status": "needs_response", "reason": "fraudulent"}),
+    );
+    c.exchange("receive a dispute of its charge", Request::new("POST", "/v1/webhooks/stripe").raw(&disputed, "application/json").header("stripe-signature", signed(&disputed)), &[200]).await;
+    let early = stripe_event("charge.refunded", false, json!({"id": format!("ch_early_{run}"), "object": "charge", "amount": 300, "amount_refunded": 300, "currency": "usd", "payment_intent": format!("pi_early_{run}")}));
+    let step = "receive a refund of a charge not yet known";
+    let live = c.exchange(step, Request::new("POST", "/v1/webhooks/stripe").raw(&early, "application/json").header("stripe-signature", signed(&early)), &[200]).await;
+    c.expect_field(step, &live, "outcome", "parked");
+    let unhandled = stripe_event("customer.created", false, json!({"id": stripe_customer, "object": "customer"}));
+    let step = "receive an event of a type not handled";
+    let live = c.exchange(step, Request::new("POST", "/v1/webhooks/stripe").raw(&unhandled, "application/json").header("stripe-signature", signed(&unhandled)), &[200]).await;
+    c.expect_field(step, &live, "outcome", "ignored");
+    let orphan = stripe_event(
+        "payment_intent.succeeded",
+        false,
+        json!({"id": format!("pi_orphan_{run}"), "object": "payment_intent", "amount": 700, "amount_received": 700, "currency": "usd", "latest_charge": format!("ch_orphan_{run}"), "customer": null, "metadata": {}}),
+    );
+    let live = c.exchange("receive a payment no customer can be found for", Request::new("POST", "/v1/webhooks/stripe").raw(&orphan, "application/json").header("stripe-signature", signed(&orphan)), &[200]).await;
+    let exception = live.json.as_ref().and_then(|b| b["payment"].as_str()).map(str::to_owned);
+    let by_external = stripe_event(
+        "payment_intent.succeeded",
+        false,
+        json!({"id": format!("pi_ext_{run}"), "object": "payment_intent", "amount_received": 250, "currency": "usd", "customer": stripe_customer, "metadata": {}, "description": "Order 17"}),
+    );
+    let live = c.exchange("receive a payment of a customer known by external_id", Request::new("POST", "/v1/webhooks/stripe").raw(&by_external, "application/json").header("stripe-signature", signed(&by_external)), &[200]).await;
+    let credited = live.json.as_ref().and_then(|b| b["payment"].as_str()).map(str::to_owned);
+    for (step, id, status) in [("retrieve the Stripe payment, refunded and disputed", stripe_payment, "unapplied"), ("retrieve the exception", exception, "exception"), ("retrieve the payment credited by external_id", credited, "unapplied")] {
+        match id {
+            Some(id) => {
+                let live = c.get(step, format!("/v1/payments/{id}"), &[200]).await;
+                c.expect_field(step, &live, "status", status);
+            }
+            None => c.mismatches.push(format!("{step}: the webhook answer named no payment")),
+        }
+    }
+    let live = c.exchange("receive an event without a signature", Request::new("POST", "/v1/webhooks/stripe").raw(&succeeded, "application/json"), &[400]).await;
+    c.expect_field("receive an event without a signature", &live, "code", "invalid_signature");
+    let forged = sign(&WebhookSecret::new("whsec_not_ours").expect("a secret"), chrono::Utc::now().timestamp(), succeeded.as_bytes());
+    let live = c.exchange("receive an event signed with another secret", Request::new("POST", "/v1/webhooks/stripe").raw(&succeeded, "application/json").header("stripe-signature", forged), &[400]).await;
+    c.expect_field("receive an event signed with another secret", &live, "code", "invalid_signature");
+    let stale = sign(&secret, chrono::Utc::now().timestamp() - 3600, succeeded.as_bytes());
+    let live = c.exchange("receive an event signed an hour ago", Request::new("POST", "/v1/webhooks/stripe").raw(&succeeded, "application/json").header("stripe-signature", stale), &[400]).await;
+    c.expect_field("receive an event signed an hour ago", &live, "code", "invalid_signature");
+    let live_mode = stripe_event("payment_intent.succeeded", true, json!({"id": format!("pi_live_{run}"), "object": "payment_intent", "amount_received": 100, "currency": "usd", "metadata": {}}));
+    let live = c.exchange("receive a live-mode event", Request::new("POST", "/v1/webhooks/stripe").raw(&live_mode, "application/json").header("stripe-signature", signed(&live_mode)), &[400]).await;
+    c.expect_field("receive a live-mode event", &live, "code", "livemode_mismatch");
+    let live = c.exchange("receive a signed body that is not an event", Request::new("POST", "/v1/webhooks/stripe").raw("[]", "application/json").header("stripe-signature", signed("[]")), &[400]).await;
+    c.expect_field("receive a signed body that is not an event", &live, "code", "malformed_json");
+
     // Error answers.
     c.exchange("retrieve without a key", Request::new("GET", format!("/v1/customers/{customer}")).key(Key::None), &[401]).await;
     c.exchange("create with an unknown key", Request::new("POST", "/v1/invoices").key(Key::Other("sk_wrong")).json(&full_invoice), &[401]).await;
@@ -675,7 +873,7 @@ async fn every_live_answer_matches_the_openapi_document() {
     for (method, template, scope, has_body) in probes {
         let Some(scope) = scope else { continue };
         let lacking = if scope == "invoices:write" { &reader } else { &writer };
-        let path = template.replace("/customers/{id}", &format!("/customers/{UNKNOWN_CUSTOMER}")).replace("/invoices/{id}", &format!("/invoices/{UNKNOWN_INVOICE}"));
+        let path = unknown_ids(&template);
         let mut r = Request::new(&method, path).key(Key::Other(lacking));
         if has_body {
             r = r.json(&json!({}));
@@ -722,7 +920,7 @@ async fn operations_the_stack_does_not_serve_yet_are_listed() {
             continue;
         }
         // Unknown ids and empty bodies: no probe changes anything.
-        let path = o.template.replace("/customers/{id}", &format!("/customers/{UNKNOWN_CUSTOMER}")).replace("/invoices/{id}", &format!("/invoices/{UNKNOWN_INVOICE}"));
+        let path = unknown_ids(&o.template);
         let method = o.method.to_uppercase();
         let mut r = Request::new(&method, path);
         if o.op.get("requestBody").is_some() {

@@ -230,3 +230,24 @@ async fn the_customer_gets_a_receipt_naming_the_invoice() {
     .await;
     assert!(found.is_some(), "a receipt for {number} was sent");
 }
+
+#[tokio::test]
+async fn a_customers_payments_are_listed_newest_first_and_pages_follow_on() {
+    let api = Api::new();
+    let c = customer(&api, "EUR").await;
+    let mut ids = Vec::new();
+    for amount in ["1.00", "2.00", "3.00"] {
+        let a = api.post("/v1/payments", json!({"customer": c, "amount": amount, "currency": "EUR"})).await;
+        assert_eq!(a.status, 201, "{}", a.raw);
+        ids.push(a.body["id"].as_str().unwrap().to_owned());
+    }
+    let first = get(&api, &format!("/v1/payments?customer={c}&limit=2")).await;
+    let listed: Vec<&str> = first["data"].as_array().unwrap().iter().filter_map(|p| p["id"].as_str()).collect();
+    assert_eq!(listed, vec![ids[2].as_str(), ids[1].as_str()]);
+    assert_eq!(first["has_more"], true);
+    let rest = get(&api, &format!("/v1/payments?customer={c}&limit=2&starting_after={}", ids[1])).await;
+    assert_eq!(rest["data"][0]["id"], ids[0].as_str());
+    assert_eq!(rest["has_more"], false);
+    assert_eq!(api.get("/v1/payments").await.status, 422, "a list names a customer or status=exception");
+    assert_eq!(api.get("/v1/payments?status=applied").await.status, 422);
+}

@@ -193,6 +193,20 @@ async fn a_payment_naming_no_invoice_becomes_customer_credit_or_an_exception() {
     assert_eq!((p["status"].as_str(), p["customer"].is_null(), p["unapplied"].as_str()), (Some("exception"), true, Some("9.99")), "{p}");
     assert!(p["exception"].as_str().is_some_and(|e| !e.is_empty()));
     assert_eq!(p["processor"]["payment_intent"], ids.pi());
+    // Finance finds it among the exceptions.
+    let mut found = false;
+    let mut after: Option<String> = None;
+    for _ in 0..50 {
+        let path = match &after { Some(a) => format!("/v1/payments?status=exception&limit=100&starting_after={a}"), None => "/v1/payments?status=exception&limit=100".to_owned() };
+        let page = api.get(&path).await.body;
+        let data = page["data"].as_array().cloned().unwrap_or_default();
+        found |= data.iter().any(|x| x["id"] == p["id"]);
+        if found || page["has_more"] != true {
+            break;
+        }
+        after = data.last().and_then(|x| x["id"].as_str()).map(str::to_owned);
+    }
+    assert!(found, "the exception is listed");
 }
 
 #[tokio::test]

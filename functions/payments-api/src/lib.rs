@@ -1,5 +1,6 @@
 //! Payments routes: record a payment received outside a processor (check,
-//! bank transfer, cash…) and read a payment with its allocations.
+//! bank transfer, cash…), read a payment with its allocations, and list a
+//! customer's payments or the exceptions waiting for a decision.
 
 use std::sync::Arc;
 
@@ -7,7 +8,8 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use o2c_api::auth::Authenticator;
 use o2c_api::fields::object_body;
 use o2c_api::idempotent::{self, receipt_for};
-use o2c_api::payment_json::{parse_new_payment, render_payment};
+use o2c_api::page::{page_request, render_page};
+use o2c_api::payment_json::{parse_new_payment, parse_payment_filter, render_payment};
 use o2c_api::problem::ok_json;
 use o2c_api::request::serve;
 use o2c_api::settings::Settings;
@@ -17,10 +19,10 @@ use o2c_domain::api_key::Scope;
 use o2c_domain::clock::Clock;
 use o2c_domain::ids::PaymentId;
 use o2c_domain::payment_actions;
-use o2c_domain::ports::{ApiKeyRead, CustomerRead, IdempotencyStore, InvoiceList, InvoiceRead, PaymentRead, PaymentWrite};
+use o2c_domain::ports::{ApiKeyRead, CustomerRead, IdempotencyStore, InvoiceList, InvoiceRead, PaymentList, PaymentRead, PaymentWrite};
 
 /// The routes this function serves; template.yaml must declare exactly these.
-pub const ROUTES: &[&str] = &["POST /v1/payments", "GET /v1/payments/{id}"];
+pub const ROUTES: &[&str] = &["POST /v1/payments", "GET /v1/payments", "GET /v1/payments/{id}"];
 
 pub struct Handler<S> {
     store: S,
@@ -31,7 +33,7 @@ pub struct Handler<S> {
 
 impl<S> Handler<S>
 where
-    S: CustomerRead + InvoiceRead + InvoiceList + PaymentRead + PaymentWrite + IdempotencyStore + ApiKeyRead + Clone,
+    S: CustomerRead + InvoiceRead + InvoiceList + PaymentRead + PaymentWrite + PaymentList + IdempotencyStore + ApiKeyRead + Clone,
 {
     pub fn new(store: S, settings: Settings, clock: Arc<dyn Clock>) -> Self {
         Self { auth: Authenticator::new(store.clone()), store, settings, clock }
@@ -55,6 +57,13 @@ where
                     Ok(ok_json(201, &render_payment(&payment.value)))
                 })
                 .await
+            }
+            "GET /v1/payments" => {
+                self.auth.authorize(&req, Scope::InvoicesRead).await?;
+                let page = page_request(&req, &["customer", "status"], |c| PaymentId::parse(c).is_ok())?;
+                let filter = parse_payment_filter(&req.query)?;
+                let found = self.store.list_payments(&filter, &page).await?;
+                Ok(ok_json(200, &render_page(&found, render_payment)))
             }
             "GET /v1/payments/{id}" => {
                 self.auth.authorize(&req, Scope::InvoicesRead).await?;

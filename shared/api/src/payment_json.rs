@@ -6,6 +6,7 @@ use o2c_domain::ids::{CustomerId, InvoiceId};
 use o2c_domain::money::{Currency, Money};
 use o2c_domain::payment::{Payment, PaymentMethod, PaymentReference, MAX_ALLOCATIONS};
 use o2c_domain::payment_actions::ManualPayment;
+use o2c_domain::ports::PaymentFilter;
 use serde_json::{json, Map, Value};
 
 use crate::fields::Fields;
@@ -123,4 +124,18 @@ pub fn render_payment(p: &Payment) -> Value {
         "history": history,
         "created_at": p.created_at,
     })
+}
+
+/// `GET /v1/payments?customer=cus_…` or `?status=exception`.
+pub fn parse_payment_filter(query: &std::collections::HashMap<String, String>) -> Result<PaymentFilter, ApiError> {
+    let customer = query.get("customer");
+    let status = query.get("status");
+    let bad = |field: &str, message: &str| ApiError::Validation(vec![crate::fields::FieldError::new(field, message)]);
+    match (customer, status) {
+        (Some(c), None) => CustomerId::parse(c).map(PaymentFilter::Customer).map_err(|_| bad("customer", "is not a customer id")),
+        (None, Some(s)) if s == "exception" => Ok(PaymentFilter::Exceptions),
+        (None, Some(_)) => Err(bad("status", "only `exception` can be listed across customers")),
+        (Some(_), Some(_)) => Err(bad("status", "give either customer or status, not both")),
+        (None, None) => Err(bad("customer", "name a customer (or status=exception)")),
+    }
 }

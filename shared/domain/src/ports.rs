@@ -330,3 +330,16 @@ pub trait PayerDirectory: Send + Sync {
     fn customer_by_external_id(&self, external_id: &str) -> impl Future<Output = Result<Option<CustomerId>, StoreError>> + Send;
     fn invoice_by_number(&self, number: InvoiceNumber) -> impl Future<Output = Result<Option<InvoiceId>, StoreError>> + Send;
 }
+
+/// Which payments a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentFilter {
+    /// One customer's payments, newest first.
+    Customer(CustomerId),
+    /// Payments no customer could be found for, waiting for a decision.
+    Exceptions,
+}
+
+pub trait PaymentList: Send + Sync {
+    fn list_payments(&self, filter: &PaymentFilter, page: &PageRequest) -> impl Future<Output = Result<Page<crate::payment::Payment>, StoreError>> + Send;
+}

@@ -6,10 +6,11 @@
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update};
 use o2c_domain::ids::PaymentId;
 use o2c_domain::payment::{Payment, PaymentStatus};
-use o2c_domain::ports::{EventSettlement, PaymentChange, PaymentRead, PaymentWrite, StoreError, Versioned};
+use o2c_domain::ports::{EventSettlement, Page, PageRequest, PaymentChange, PaymentFilter, PaymentList, PaymentRead, PaymentWrite, StoreError, Versioned};
 
 use crate::error::{built, from_sdk, from_transact};
 use crate::keys;
+use crate::lists::query_shards;
 use crate::outbox::{outbox_put, request_token};
 use crate::processor_ledger::event_record_put;
 use crate::record::{from_data, n, read_u64, s, to_data, Item};
@@ -142,5 +143,18 @@ impl PaymentWrite for DynamoStore {
             .map_err(from_transact)?;
         self.capacity.record(out.consumed_capacity());
         Ok(())
+    }
+}
+
+impl PaymentList for DynamoStore {
+    async fn list_payments(&self, filter: &PaymentFilter, page: &PageRequest) -> Result<Page<Payment>, StoreError> {
+        // Both lists are one gsi1 partition (projection ALL): a customer's
+        // payments, or the few exceptions.
+        let (pk, status) = match filter {
+            PaymentFilter::Customer(c) => (keys::payments_of_customer_pk(*c), None),
+            PaymentFilter::Exceptions => (keys::PAYMENT_EXCEPTIONS_PK.to_owned(), Some(("status", PaymentStatus::Exception.as_str()))),
+        };
+        let found = query_shards(self, "gsi1", keys::GSI1PK, keys::GSI1SK, &[pk], page, status).await?;
+        Ok(Page { data: found.items.iter().map(from_data).collect::<Result<_, _>>()?, has_more: found.has_more })
     }
 }
