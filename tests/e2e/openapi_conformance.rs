@@ -756,6 +756,11 @@ async fn every_live_answer_matches_the_openapi_document() {
     c.expect_field(step, &live, "status", "unapplied");
     c.get("retrieve the payment", format!("/v1/payments/{payment}"), &[200]).await;
     c.get("retrieve an unknown payment", format!("/v1/payments/{UNKNOWN_PAYMENT}"), &[404]).await;
+    c.get("list the customer's payments", format!("/v1/payments?customer={payer}&limit=2"), &[200]).await;
+    c.get("list the customer's payments after one", format!("/v1/payments?customer={payer}&starting_after={payment}"), &[200]).await;
+    c.get("list the payment exceptions", "/v1/payments?status=exception&limit=3", &[200]).await;
+    c.get("list payments without a customer or status", "/v1/payments", &[422]).await;
+    c.get("list payments by a status other than exception", "/v1/payments?status=applied", &[422]).await;
     c.get("retrieve a payment by a malformed id", "/v1/payments/not-an-id", &[404]).await;
     c.get("retrieve a payment by an invoice id", format!("/v1/payments/{UNKNOWN_INVOICE}"), &[404]).await;
     c.post("record a payment with invalid fields", "/v1/payments", Some(&json!({"customer": "cus_nope", "amount": "-1", "currency": "USDX", "method": "barter", "received_at": "yesterday", "colour": "red"})), &[422]).await;
