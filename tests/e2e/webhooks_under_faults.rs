@@ -32,7 +32,7 @@ async fn rig(seed: u64) -> Rig {
     let config = aws_sdk_dynamodb::config::Builder::from(&aws).endpoint_url(proxy.endpoint()).timeout_config(timeouts).build();
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), o2c_e2e::table_name());
     let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default() };
-    let webhook = WebhookSettings { secret: Some(secret()), livemode: false };
+    let webhook = WebhookSettings { secret: Some(secret()), livemode: false, source: None };
     Rig { proxy, handler: Arc::new(Handler::new(store.clone(), settings, webhook, Arc::new(SystemClock))), store }
 }
 
@@ -148,12 +148,15 @@ async fn a_body_the_gateway_base64_encoded_is_verified_over_its_decoded_bytes() 
 }
 
 #[tokio::test]
-async fn without_a_secret_every_event_is_refused() {
+async fn without_a_secret_every_event_is_refused_as_unavailable_and_changes_nothing() {
     let rig = rig(13).await;
     let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default() };
-    let closed = Handler::new(rig.store.clone(), settings, WebhookSettings { secret: None, livemode: false }, Arc::new(SystemClock));
-    let body = payment_succeeded(&Ids::new(), 1000, "eur", json!({})).to_string();
+    let closed = Handler::new(rig.store.clone(), settings, WebhookSettings { secret: None, livemode: false, source: None }, Arc::new(SystemClock));
+    let invoice = open_invoice(&rig.store).await;
+    let body = payment_succeeded(&Ids::new(), 1000, "eur", json!({"invoice_id": invoice.id})).to_string();
     let sig = o2c_stripe::signature::sign(&secret(), now(), body.as_bytes());
     let (status, answer) = answer_of(&closed.handle(webhook_event(&body, &sig, false)).await);
-    assert_eq!((status, answer["code"].as_str()), (400, Some("invalid_signature")));
+    // Our fault, not the sender's: 503 so Stripe retries and the 5xx alarm fires.
+    assert_eq!((status, answer["code"].as_str()), (503, Some("service_unavailable")));
+    assert_eq!(paid(&rig.store, invoice.id).await, "0.00");
 }

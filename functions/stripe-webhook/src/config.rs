@@ -10,31 +10,51 @@ pub struct WebhookSettings {
     pub secret: Option<WebhookSecret>,
     /// Events must match this mode (`STRIPE_MODE` = `live` or `test`).
     pub livemode: bool,
+    /// Where to read the secret again when it was missing at cold start
+    /// (stored later, or SSM briefly unreachable).
+    pub source: Option<SecretSource>,
+}
+
+/// The SSM parameter holding the secret.
+#[derive(Debug, Clone)]
+pub struct SecretSource {
+    pub ssm: aws_sdk_ssm::Client,
+    pub name: String,
+}
+
+impl SecretSource {
+    /// Reads the secret; `None` (logged, never the value) when missing,
+    /// empty or unreadable.
+    pub async fn read(&self) -> Option<WebhookSecret> {
+        match self.ssm.get_parameter().name(&self.name).with_decryption(true).send().await {
+            Ok(out) => match out.parameter().and_then(|p| p.value()).map(WebhookSecret::new) {
+                Some(Ok(secret)) => Some(secret),
+                _ => {
+                    tracing::error!(parameter = self.name.as_str(), "the webhook secret parameter is empty or invalid: webhooks are refused");
+                    None
+                }
+            },
+            Err(e) => {
+                // The error names the parameter, never its value.
+                tracing::error!(parameter = self.name.as_str(), error = %aws_sdk_ssm::error::DisplayErrorContext(&e), "the webhook secret could not be read: webhooks are refused");
+                None
+            }
+        }
+    }
 }
 
 /// Reads `STRIPE_WEBHOOK_SECRET_PARAMETER` (a parameter name) and
 /// `STRIPE_MODE`. A missing or unreadable secret is logged, not fatal: the
-/// function then answers every event 400 and Stripe keeps retrying until
-/// an operator stores the secret.
+/// function then answers 503 (the API's 5xx alarm fires), tries SSM again
+/// at most every [`crate::SECRET_RETRY_SECONDS`], and Stripe keeps
+/// retrying the events until the secret is there.
 pub async fn load(ssm: &aws_sdk_ssm::Client) -> WebhookSettings {
     let livemode = std::env::var("STRIPE_MODE").is_ok_and(|m| m.eq_ignore_ascii_case("live"));
     let Ok(name) = std::env::var("STRIPE_WEBHOOK_SECRET_PARAMETER") else {
         tracing::error!("STRIPE_WEBHOOK_SECRET_PARAMETER is not set: every webhook will be refused");
-        return WebhookSettings { secret: None, livemode };
+        return WebhookSettings { secret: None, livemode, source: None };
     };
-    let secret = match ssm.get_parameter().name(&name).with_decryption(true).send().await {
-        Ok(out) => match out.parameter().and_then(|p| p.value()).map(WebhookSecret::new) {
-            Some(Ok(secret)) => Some(secret),
-            _ => {
-                tracing::error!(parameter = name.as_str(), "the webhook secret parameter is empty or invalid: every webhook will be refused");
-                None
-            }
-        },
-        Err(e) => {
-            // The error names the parameter, never its value.
-            tracing::error!(parameter = name.as_str(), error = %aws_sdk_ssm::error::DisplayErrorContext(&e), "the webhook secret could not be read: every webhook will be refused");
-            None
-        }
-    };
-    WebhookSettings { secret, livemode }
+    let source = SecretSource { ssm: ssm.clone(), name };
+    let secret = source.read().await;
+    WebhookSettings { secret, livemode, source: Some(source) }
 }

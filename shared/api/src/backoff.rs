@@ -8,7 +8,7 @@ use std::time::Duration;
 use o2c_domain::actions::Pause;
 
 /// Longest single wait.
-const CAP_MS: u64 = 200;
+const CAP_MS: u64 = 150;
 const BASE_MS: u64 = 5;
 
 /// Full-jitter wait before attempt `attempt` (1-based): uniform in

@@ -19,6 +19,12 @@ use crate::text::BoundedText;
 /// The payer's reference as printed on a check or bank transfer.
 pub type PaymentReference = BoundedText<140>;
 
+/// History entries a payment keeps: the first (its receipt) and the most
+/// recent ones, so the item stays small however many refunds and dispute
+/// events arrive (each also lands in the invoices' timelines and the
+/// processor event records).
+pub const MAX_HISTORY: usize = 50;
+
 /// Allocations one payment may make: each touches one invoice in the same
 /// transaction (DynamoDB allows 100 items per transaction; an allocation
 /// writes up to four). The rest stays unapplied cash.
@@ -276,6 +282,15 @@ impl Payment {
         Ok(())
     }
 
+    /// Adds a history entry, dropping the oldest after the first once
+    /// [`MAX_HISTORY`] is reached.
+    pub fn record(&mut self, entry: PaymentEntry) {
+        if self.history.len() >= MAX_HISTORY {
+            self.history.remove(1);
+        }
+        self.history.push(entry);
+    }
+
     pub fn charge_mut(&mut self, charge: &ProcessorRef) -> Option<&mut ChargeRecord> {
         self.processor.as_mut()?.charges.iter_mut().find(|c| &c.id == charge)
     }
@@ -338,6 +353,17 @@ mod tests {
         let mut p = payment(1_000, &[600]);
         p.take_back(usd(1_000)).unwrap();
         assert_eq!(p.status(), PaymentStatus::Returned);
+    }
+
+    #[test]
+    fn history_keeps_the_receipt_and_the_latest_entries() {
+        let mut p = payment(100, &[]);
+        for n in 0..(MAX_HISTORY + 10) {
+            p.record(PaymentEntry { at: Utc::now(), kind: format!("e{n}"), amount: usd(1), summary: String::new(), processor_event: None });
+        }
+        assert_eq!(p.history.len(), MAX_HISTORY);
+        assert_eq!(p.history[0].kind, "e0");
+        assert_eq!(p.history.last().unwrap().kind, format!("e{}", MAX_HISTORY + 9));
     }
 
     #[test]

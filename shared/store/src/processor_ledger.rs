@@ -135,9 +135,11 @@ impl ProcessorLedger for DynamoStore {
                     .expression_attribute_values(":pk", s(keys::parked_pk(provider, key.as_str())))
                     .set_exclusive_start_key(start.take())
                     .consistent_read(true)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await
                     .map_err(from_sdk)?;
+                self.capacity.record_read(out.consumed_capacity());
                 for item in out.items() {
                     let event: ProcessorEvent = from_data(item)?;
                     found.push(ParkedEvent { key: key.clone(), event });
@@ -163,9 +165,11 @@ impl PayerDirectory for DynamoStore {
             .key_condition_expression("gsi3pk = :pk")
             .expression_attribute_values(":pk", s(keys::customer_external_id_pk(external_id)))
             .limit(2)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(from_sdk)?;
+        self.capacity.record_read(out.consumed_capacity());
         // Two customers sharing one external id: refuse to guess.
         if out.items().len() != 1 {
             return Ok(None);
