@@ -111,6 +111,29 @@ fn apply_decision(ctx: &Context, payment: &Payment, decision: &Decision, loaded:
     Ok(())
 }
 
+/// What recording a new payment writes besides the payment.
+struct Received {
+    invoices: Vec<InvoiceUpdate>,
+    balance_change: Option<BalanceChange>,
+    outbox: Vec<OutboxMessage>,
+}
+
+/// Checks a new payment balances, applies its decision to the invoices and
+/// names the customer's balance change (none for an exception) and the
+/// `payment.applied` event first in the outbox.
+fn receive(ctx: &Context, payment: &Payment, decision: &Decision, loaded: &Loaded) -> Result<Received, ActionError> {
+    if !payment.balances() {
+        return Err(ActionError::Store(StoreError::Corrupt(format!("payment {} would not balance", payment.id))));
+    }
+    let mut effects = Effects::default();
+    apply_decision(ctx, payment, decision, loaded, &mut effects)?;
+    let receivable = effects.receivable_delta();
+    let (invoices, mut outbox) = effects.invoice_updates();
+    outbox.insert(0, applied_event(ctx, payment));
+    let balance_change = payment.customer.map(|_| BalanceChange { receivable_minor: receivable, unapplied_minor: payment.unapplied.to_minor() });
+    Ok(Received { invoices, balance_change, outbox })
+}
+
 /// The `payment.applied` event: to the bus, and to delivery for the
 /// customer's receipt when there is a customer to thank.
 fn applied_event(ctx: &Context, payment: &Payment) -> OutboxMessage {
@@ -227,22 +250,15 @@ where
             history: vec![PaymentEntry { at: ctx.now(), kind: "received".into(), amount: request.amount, summary: received_summary(&decision), processor_event: None }],
             created_at: ctx.now(),
         };
-        if !payment.balances() {
-            return Err(ActionError::Store(StoreError::Corrupt(format!("payment {} would not balance", payment.id))));
-        }
-        let mut effects = Effects::default();
-        apply_decision(ctx, &payment, &decision, &loaded, &mut effects)?;
-        let receivable = effects.receivable_delta();
-        let (invoices, mut outbox) = effects.invoice_updates();
-        outbox.insert(0, applied_event(ctx, &payment));
+        let received = receive(ctx, &payment, &decision, &loaded)?;
         let change = PaymentChange {
             payment: &payment,
             expected_version: None,
-            invoices,
-            balance_change: Some(BalanceChange { receivable_minor: receivable, unapplied_minor: payment.unapplied.to_minor() }),
+            invoices: received.invoices,
+            balance_change: received.balance_change,
             claims: Vec::new(),
             settles: None,
-            outbox,
+            outbox: received.outbox,
             reply: receipt(&payment),
         };
         match store.commit_payment(change).await {
@@ -405,24 +421,17 @@ where
             history: vec![PaymentEntry { at: ctx.now(), kind: "received".into(), amount: *amount, summary: received_summary(&decision), processor_event: Some(event.id.clone()) }],
             created_at: ctx.now(),
         };
-        if !payment.balances() {
-            return Err(ActionError::Store(StoreError::Corrupt(format!("payment {} would not balance", payment.id))));
-        }
-        let mut effects = Effects::default();
-        apply_decision(ctx, &payment, &decision, &loaded, &mut effects)?;
-        let receivable = effects.receivable_delta();
-        let (invoices, mut outbox) = effects.invoice_updates();
-        outbox.insert(0, applied_event(ctx, &payment));
+        let received = receive(ctx, &payment, &decision, &loaded)?;
         let mut claims = vec![payment_intent.clone()];
         claims.extend(charges.iter().cloned());
         let change = PaymentChange {
             payment: &payment,
             expected_version: None,
-            invoices,
-            balance_change: payment.customer.map(|_| BalanceChange { receivable_minor: receivable, unapplied_minor: payment.unapplied.to_minor() }),
+            invoices: received.invoices,
+            balance_change: received.balance_change,
             claims,
             settles: Some(EventSettlement::Record(Box::new(record(EventOutcome::Applied, Some(id))))),
-            outbox,
+            outbox: received.outbox,
             reply: None,
         };
         match store.commit_payment(change).await {

@@ -1,12 +1,13 @@
 //! Invoice items, the per-year number counter and its sentinels, timeline
 //! items: every invoice change is one `TransactWriteItems`.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, ReturnConsumedCapacity, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, ReturnConsumedCapacity, TransactWriteItem, Update};
 use o2c_domain::ids::InvoiceId;
 use o2c_domain::invoice::Invoice;
 use o2c_domain::ports::{InvoiceChange, InvoiceFilter, InvoiceList, InvoiceNumbering, InvoiceRead, InvoiceWrite, Page, PageRequest, StoreError, TimelineRead, Versioned};
 use o2c_domain::timeline::{timeline_sort_key, TimelineItem};
 
+use crate::balances::balance_write;
 use crate::error::{built, from_sdk, from_transact};
 use crate::keys;
 use crate::lists::query_shards;
@@ -53,19 +54,8 @@ impl DynamoStore {
 
 impl InvoiceRead for DynamoStore {
     async fn invoice(&self, id: InvoiceId) -> Result<Option<Versioned<Invoice>>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::invoice_pk(id)))
-            .key(keys::SK, s(keys::INVOICE_SK))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(from_sdk)?;
-        self.capacity.record_read(out.consumed_capacity());
-        let Some(item) = out.item() else { return Ok(None) };
+        let Some(item) = self.get_consistent(keys::invoice_pk(id), keys::INVOICE_SK).await? else { return Ok(None) };
+        let item = &item;
         Ok(Some(Versioned { value: from_data(item)?, version: read_u64(item, "version")? }))
     }
 }
@@ -123,29 +113,8 @@ impl InvoiceWrite for DynamoStore {
             writes.push(TransactWriteItem::builder().put(built(put.build())?).build());
         }
 
-        match change.balance_change {
-            Some(delta) if delta.receivable_minor != 0 || delta.unapplied_minor != 0 => {
-                let update = Update::builder()
-                    .table_name(&self.table)
-                    .key(keys::PK, s(keys::customer_pk(invoice.customer)))
-                    .key(keys::SK, s(keys::CUSTOMER_BALANCE_SK))
-                    .update_expression("ADD receivable_minor :r, unapplied_minor :u")
-                    .condition_expression("attribute_exists(pk)")
-                    .expression_attribute_values(":r", n(delta.receivable_minor))
-                    .expression_attribute_values(":u", n(delta.unapplied_minor));
-                writes.push(TransactWriteItem::builder().update(built(update.build())?).build());
-            }
-            _ if change.expected_version.is_none() => {
-                // A new invoice needs its customer to exist at commit time.
-                let check = ConditionCheck::builder()
-                    .table_name(&self.table)
-                    .key(keys::PK, s(keys::customer_pk(invoice.customer)))
-                    .key(keys::SK, s(keys::CUSTOMER_BALANCE_SK))
-                    .condition_expression("attribute_exists(pk)");
-                writes.push(TransactWriteItem::builder().condition_check(built(check.build())?).build());
-            }
-            _ => {}
-        }
+        // A new invoice needs its customer to exist at commit time.
+        writes.extend(balance_write(&self.table, invoice.customer, change.balance_change, change.expected_version.is_none())?);
 
         for message in &change.outbox {
             writes.push(outbox_put(&self.table, message)?);
@@ -173,30 +142,7 @@ impl InvoiceWrite for DynamoStore {
 
 impl TimelineRead for DynamoStore {
     async fn timeline(&self, invoice: InvoiceId) -> Result<Vec<TimelineItem>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<std::collections::HashMap<String, AttributeValue>> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :tl)")
-                .expression_attribute_values(":pk", s(keys::invoice_pk(invoice)))
-                .expression_attribute_values(":tl", s(keys::TIMELINE_PREFIX))
-                .set_exclusive_start_key(start.take())
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(from_sdk)?;
-            for item in out.items() {
-                items.push(from_data(item)?);
-            }
-            match out.last_evaluated_key() {
-                Some(k) => start = Some(k.clone()),
-                None => break,
-            }
-        }
-        Ok(items)
+        self.query_partition(keys::invoice_pk(invoice), Some(keys::TIMELINE_PREFIX)).await?.iter().map(from_data).collect()
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod addresses;
 mod api_keys;
+mod balances;
 pub mod capacity;
 mod customers;
 mod error;
@@ -13,6 +14,7 @@ mod lists;
 mod outbox;
 mod payments;
 mod processor_ledger;
+mod reads;
 mod record;
 mod reply;
 pub mod send_ledger;

@@ -3,12 +3,13 @@
 //! timeline items, the customer's balances, the processor ids it claims,
 //! the processor event it settles, the outbox and the saved answer.
 
-use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update};
 use o2c_domain::ids::PaymentId;
 use o2c_domain::payment::{Payment, PaymentStatus};
 use o2c_domain::ports::{EventSettlement, Page, PageRequest, PaymentChange, PaymentFilter, PaymentList, PaymentRead, PaymentWrite, StoreError, Versioned};
 
-use crate::error::{built, from_sdk, from_transact};
+use crate::balances::balance_write;
+use crate::error::{built, from_transact};
 use crate::keys;
 use crate::lists::query_shards;
 use crate::outbox::{outbox_put, request_token};
@@ -48,19 +49,8 @@ impl DynamoStore {
 
 impl PaymentRead for DynamoStore {
     async fn payment(&self, id: PaymentId) -> Result<Option<Versioned<Payment>>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::payment_pk(id)))
-            .key(keys::SK, s(keys::PAYMENT_SK))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(from_sdk)?;
-        self.capacity.record_read(out.consumed_capacity());
-        let Some(item) = out.item() else { return Ok(None) };
+        let Some(item) = self.get_consistent(keys::payment_pk(id), keys::PAYMENT_SK).await? else { return Ok(None) };
+        let item = &item;
         Ok(Some(Versioned { value: from_data(item)?, version: read_u64(item, "version")? }))
     }
 }
@@ -75,27 +65,8 @@ impl PaymentWrite for DynamoStore {
                 writes.push(self.timeline_put(update.invoice.id, item)?);
             }
         }
-        match (payment.customer, change.balance_change) {
-            (Some(customer), Some(delta)) if delta.receivable_minor != 0 || delta.unapplied_minor != 0 => {
-                let update = Update::builder()
-                    .table_name(&self.table)
-                    .key(keys::PK, s(keys::customer_pk(customer)))
-                    .key(keys::SK, s(keys::CUSTOMER_BALANCE_SK))
-                    .update_expression("ADD receivable_minor :r, unapplied_minor :u")
-                    .condition_expression("attribute_exists(pk)")
-                    .expression_attribute_values(":r", n(delta.receivable_minor))
-                    .expression_attribute_values(":u", n(delta.unapplied_minor));
-                writes.push(TransactWriteItem::builder().update(built(update.build())?).build());
-            }
-            (Some(customer), _) if change.expected_version.is_none() => {
-                let check = ConditionCheck::builder()
-                    .table_name(&self.table)
-                    .key(keys::PK, s(keys::customer_pk(customer)))
-                    .key(keys::SK, s(keys::CUSTOMER_BALANCE_SK))
-                    .condition_expression("attribute_exists(pk)");
-                writes.push(TransactWriteItem::builder().condition_check(built(check.build())?).build());
-            }
-            _ => {}
+        if let Some(customer) = payment.customer {
+            writes.extend(balance_write(&self.table, customer, change.balance_change, change.expected_version.is_none())?);
         }
         let provider = payment.processor.as_ref().map(|p| p.provider.as_str()).unwrap_or("manual");
         for claim in &change.claims {

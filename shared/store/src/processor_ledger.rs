@@ -39,27 +39,9 @@ fn get_string(item: &Item, name: &str) -> Option<String> {
     }
 }
 
-impl DynamoStore {
-    async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(pk))
-            .key(keys::SK, s(sk))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(from_sdk)?;
-        self.capacity.record_read(out.consumed_capacity());
-        Ok(out.item().cloned())
-    }
-}
-
 impl ProcessorLedger for DynamoStore {
     async fn event_outcome(&self, provider: &str, event: &ProcessorRef) -> Result<Option<EventOutcome>, StoreError> {
-        let Some(item) = self.get(keys::processor_event_pk(provider, event.as_str()), keys::PROCESSOR_EVENT_SK).await? else { return Ok(None) };
+        let Some(item) = self.get_consistent(keys::processor_event_pk(provider, event.as_str()), keys::PROCESSOR_EVENT_SK).await? else { return Ok(None) };
         match get_string(&item, "outcome").as_deref() {
             Some("applied") => Ok(Some(EventOutcome::Applied)),
             Some("parked") => Ok(Some(EventOutcome::Parked)),
@@ -69,7 +51,7 @@ impl ProcessorLedger for DynamoStore {
     }
 
     async fn payment_for(&self, provider: &str, processor_id: &ProcessorRef) -> Result<Option<PaymentId>, StoreError> {
-        let Some(item) = self.get(keys::processor_ref_pk(provider, processor_id.as_str()), keys::PROCESSOR_REF_SK).await? else { return Ok(None) };
+        let Some(item) = self.get_consistent(keys::processor_ref_pk(provider, processor_id.as_str()), keys::PROCESSOR_REF_SK).await? else { return Ok(None) };
         let text = get_string(&item, "payment").ok_or_else(|| StoreError::Corrupt("processor ref without payment".into()))?;
         PaymentId::parse(&text).map(Some).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
@@ -125,29 +107,9 @@ impl ProcessorLedger for DynamoStore {
     async fn parked(&self, provider: &str, keys_: &[ProcessorRef]) -> Result<Vec<ParkedEvent>, StoreError> {
         let mut found = Vec::new();
         for key in keys_ {
-            let mut start: Option<std::collections::HashMap<String, AttributeValue>> = None;
-            loop {
-                let out = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("pk = :pk")
-                    .expression_attribute_values(":pk", s(keys::parked_pk(provider, key.as_str())))
-                    .set_exclusive_start_key(start.take())
-                    .consistent_read(true)
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                    .send()
-                    .await
-                    .map_err(from_sdk)?;
-                self.capacity.record_read(out.consumed_capacity());
-                for item in out.items() {
-                    let event: ProcessorEvent = from_data(item)?;
-                    found.push(ParkedEvent { key: key.clone(), event });
-                }
-                match out.last_evaluated_key() {
-                    Some(k) => start = Some(k.clone()),
-                    None => break,
-                }
+            for item in self.query_partition(keys::parked_pk(provider, key.as_str()), None).await? {
+                let event: ProcessorEvent = from_data(&item)?;
+                found.push(ParkedEvent { key: key.clone(), event });
             }
         }
         found.sort_by(|a, b| (a.event.created, a.event.id.as_str()).cmp(&(b.event.created, b.event.id.as_str())));
@@ -179,7 +141,7 @@ impl PayerDirectory for DynamoStore {
     }
 
     async fn invoice_by_number(&self, number: InvoiceNumber) -> Result<Option<InvoiceId>, StoreError> {
-        let Some(item) = self.get(keys::number_sentinel_pk(number), keys::NUMBER_SENTINEL_SK).await? else { return Ok(None) };
+        let Some(item) = self.get_consistent(keys::number_sentinel_pk(number), keys::NUMBER_SENTINEL_SK).await? else { return Ok(None) };
         Ok(get_string(&item, "invoice").and_then(|t| InvoiceId::parse(&t).ok()))
     }
 }

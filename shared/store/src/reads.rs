@@ -1,0 +1,60 @@
+//! The two consistent reads every adapter module needs: one item by key,
+//! and every item of one partition (optionally under a sort-key prefix),
+//! both metered in the capacity meter.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use o2c_domain::ports::StoreError;
+
+use crate::error::from_sdk;
+use crate::keys;
+use crate::record::{s, Item};
+use crate::DynamoStore;
+
+impl DynamoStore {
+    /// One item, read strongly consistent.
+    pub(crate) async fn get_consistent(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(pk))
+            .key(keys::SK, s(sk))
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(from_sdk)?;
+        self.capacity.record_read(out.consumed_capacity());
+        Ok(out.item().cloned())
+    }
+
+    /// Every item of partition `pk` whose sort key starts with `prefix`
+    /// (all of them without one), in sort-key order, read consistently.
+    pub(crate) async fn query_partition(&self, pk: String, prefix: Option<&str>) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let q = self.client.query().table_name(&self.table).expression_attribute_values(":pk", s(pk.clone()));
+            let q = match prefix {
+                Some(p) => q.key_condition_expression("pk = :pk AND begins_with(sk, :prefix)").expression_attribute_values(":prefix", s(p)),
+                None => q.key_condition_expression("pk = :pk"),
+            };
+            let out = q
+                .set_exclusive_start_key(start.take())
+                .consistent_read(true)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(from_sdk)?;
+            self.capacity.record_read(out.consumed_capacity());
+            items.extend(out.items().iter().cloned());
+            match out.last_evaluated_key() {
+                Some(k) => start = Some(k.clone()),
+                None => break,
+            }
+        }
+        Ok(items)
+    }
+}
