@@ -160,3 +160,105 @@ async fn without_a_secret_every_event_is_refused_as_unavailable_and_changes_noth
     assert_eq!((status, answer["code"].as_str()), (503, Some("service_unavailable")));
     assert_eq!(paid(&rig.store, invoice.id).await, "0.00");
 }
+
+/// The real store, except that reading parked events fails while `crash`
+/// is set: a webhook that dies after committing its payment and before
+/// applying what was waiting for it.
+#[derive(Clone)]
+struct CrashAfterCommit {
+    inner: DynamoStore,
+    crash: Arc<std::sync::atomic::AtomicBool>,
+}
+
+mod crash_after_commit {
+    use super::CrashAfterCommit;
+    use o2c_domain::ids::{CustomerId, InvoiceId, PaymentId};
+    use o2c_domain::invoice_number::InvoiceNumber;
+    use o2c_domain::ports::*;
+    use o2c_domain::processor_event::ProcessorRef;
+    use std::sync::atomic::Ordering;
+
+    impl CustomerRead for CrashAfterCommit {
+        async fn customer(&self, id: CustomerId) -> Result<Option<Versioned<o2c_domain::customer::Customer>>, StoreError> {
+            self.inner.customer(id).await
+        }
+    }
+    impl InvoiceRead for CrashAfterCommit {
+        async fn invoice(&self, id: InvoiceId) -> Result<Option<Versioned<o2c_domain::invoice::Invoice>>, StoreError> {
+            self.inner.invoice(id).await
+        }
+    }
+    impl PaymentRead for CrashAfterCommit {
+        async fn payment(&self, id: PaymentId) -> Result<Option<Versioned<o2c_domain::payment::Payment>>, StoreError> {
+            self.inner.payment(id).await
+        }
+    }
+    impl PaymentWrite for CrashAfterCommit {
+        async fn commit_payment(&self, change: PaymentChange<'_>) -> Result<(), StoreError> {
+            self.inner.commit_payment(change).await
+        }
+    }
+    impl PayerDirectory for CrashAfterCommit {
+        async fn customer_by_external_id(&self, external_id: &str) -> Result<Option<CustomerId>, StoreError> {
+            self.inner.customer_by_external_id(external_id).await
+        }
+        async fn invoice_by_number(&self, number: InvoiceNumber) -> Result<Option<InvoiceId>, StoreError> {
+            self.inner.invoice_by_number(number).await
+        }
+    }
+    impl ProcessorLedger for CrashAfterCommit {
+        async fn event_outcome(&self, provider: &str, event: &ProcessorRef) -> Result<Option<EventOutcome>, StoreError> {
+            self.inner.event_outcome(provider, event).await
+        }
+        async fn payment_for(&self, provider: &str, id: &ProcessorRef) -> Result<Option<PaymentId>, StoreError> {
+            self.inner.payment_for(provider, id).await
+        }
+        async fn park(&self, record: &EventRecord, key: &ProcessorRef, unknown: &[ProcessorRef]) -> Result<(), StoreError> {
+            self.inner.park(record, key, unknown).await
+        }
+        async fn record_ignored(&self, record: &EventRecord) -> Result<(), StoreError> {
+            self.inner.record_ignored(record).await
+        }
+        async fn parked(&self, provider: &str, keys: &[ProcessorRef]) -> Result<Vec<ParkedEvent>, StoreError> {
+            if self.crash.load(Ordering::SeqCst) {
+                return Err(StoreError::Unavailable("the function died here".into()));
+            }
+            self.inner.parked(provider, keys).await
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_webhook_that_dies_after_its_payment_commits_applies_the_parked_refund_when_stripe_retries() {
+    use crate::stripe_events::charge_refunded;
+    let rig = rig(14).await;
+    let invoice = open_invoice(&rig.store).await;
+    let crash = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let store = CrashAfterCommit { inner: rig.store.clone(), crash: crash.clone() };
+    let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default() };
+    let handler = Handler::new(store, settings, WebhookSettings { secret: Some(secret()), livemode: false, source: None }, Arc::new(SystemClock));
+    let send = |body: String| {
+        let h = &handler;
+        async move {
+            let sig = o2c_stripe::signature::sign(&secret(), now(), body.as_bytes());
+            answer_of(&h.handle(webhook_event(&body, &sig, false)).await)
+        }
+    };
+    let ids = Ids::new();
+    // The refund arrives first and waits.
+    let (status, answer) = send(charge_refunded(&ids, 10_000, 4_000, "eur").to_string()).await;
+    assert_eq!((status, answer["outcome"].as_str()), (200, Some("parked")), "{answer}");
+    // The payment commits, then the function dies before draining: Stripe sees a 503.
+    let payment = payment_succeeded(&ids, 10_000, "eur", json!({"invoice_id": invoice.id})).to_string();
+    let (status, _) = send(payment.clone()).await;
+    assert_eq!(status, 503);
+    assert_eq!(paid(&rig.store, invoice.id).await, "100.00", "the payment itself is in");
+    // Stripe retries the same event: a duplicate, and the refund applies now, once.
+    crash.store(false, std::sync::atomic::Ordering::SeqCst);
+    let (status, answer) = send(payment.clone()).await;
+    assert_eq!((status, answer["outcome"].as_str()), (200, Some("duplicate")), "{answer}");
+    assert_eq!(paid(&rig.store, invoice.id).await, "60.00");
+    let (_, answer) = send(payment).await;
+    assert_eq!(answer["outcome"], "duplicate");
+    assert_eq!(paid(&rig.store, invoice.id).await, "60.00", "applied once");
+}
