@@ -16,3 +16,4 @@ mod payments;
 mod stripe_events;
 mod stripe_webhooks;
 mod webhooks_under_faults;
+mod customer_word;

@@ -915,7 +915,7 @@ async fn every_live_answer_matches_the_openapi_document() {
 }
 
 #[tokio::test]
-#[ignore = "dispute, resolve, promise and PUT dunning-policy still answer API Gateway's 404 (not implemented yet); run with --ignored to list what is missing"]
+#[ignore = "PUT dunning-policy still answers API Gateway's 404 (reminders, issue 6); run with --ignored to list what is missing"]
 async fn operations_the_stack_does_not_serve_yet_are_listed() {
     let doc = OpenApi::load();
     let wire = Wire::new();

@@ -1,5 +1,6 @@
 //! Invoices routes: create, get, patch a draft, list, finalize, void,
-//! mark uncollectible, timeline.
+//! mark uncollectible, send, what the customer says (dispute, resolve,
+//! promise to pay), timeline.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use o2c_api::auth::Authenticator;
 use o2c_api::fields::object_body;
 use o2c_api::idempotent::{self, receipt_for};
-use o2c_api::invoice_json::{parse_action_body, parse_draft_patch, parse_invoice_filter, parse_new_invoice, render_invoice, render_timeline};
+use o2c_api::invoice_json::{parse_action_body, parse_customer_word, parse_draft_patch, parse_invoice_filter, parse_new_invoice, render_invoice, render_timeline};
 use o2c_api::page::{page_request, render_page};
 use o2c_api::problem::ok_json;
 use o2c_api::request::serve;
@@ -29,6 +30,9 @@ pub const ROUTES: &[&str] = &[
     "POST /v1/invoices/{id}/void",
     "POST /v1/invoices/{id}/mark_uncollectible",
     "POST /v1/invoices/{id}/send",
+    "POST /v1/invoices/{id}/dispute",
+    "POST /v1/invoices/{id}/resolve",
+    "POST /v1/invoices/{id}/promise",
     "GET /v1/invoices/{id}/events",
 ];
 
@@ -100,6 +104,18 @@ where
                         "POST /v1/invoices/{id}/send" => actions::request_send(&self.store, &ctx, id, &receipt).await?,
                         _ => actions::close_invoice(&self.store, &ctx, id, Closure::MarkUncollectible, &receipt).await?,
                     };
+                    Ok(ok_json(200, &render_invoice(&invoice.value)))
+                })
+                .await
+            }
+            "POST /v1/invoices/{id}/dispute" | "POST /v1/invoices/{id}/resolve" | "POST /v1/invoices/{id}/promise" => {
+                let principal = self.auth.authorize(&req, Scope::InvoicesWrite).await?;
+                let id = invoice_id(&req)?;
+                req.require_json()?;
+                idempotent::run(&self.store, &req, &principal, ctx.now(), |claim| async {
+                    let says = parse_customer_word(&req.route_key, &object_body(&req.body)?)?;
+                    let receipt = receipt_for(claim, 200, render_invoice);
+                    let invoice = actions::record_customer_word(&self.store, &ctx, id, says, &receipt).await?;
                     Ok(ok_json(200, &render_invoice(&invoice.value)))
                 })
                 .await

@@ -197,6 +197,28 @@ pub fn parse_action_body(body: &Map<String, Value>, finalize: bool) -> Result<()
     }
 }
 
+/// The body of `/dispute` (`reason`), `/resolve` (nothing) or `/promise`
+/// (`date`), as what the customer says.
+pub fn parse_customer_word(route_key: &str, body: &Map<String, Value>) -> Result<o2c_domain::actions::CustomerSays, ApiError> {
+    use o2c_domain::actions::CustomerSays;
+    let mut errors = Vec::new();
+    let mut f = Fields::new(body, "", &mut errors);
+    let says = if route_key.ends_with("/dispute") {
+        f.deny_unknown(&["reason"]);
+        f.required("reason", o2c_domain::invoice::DisputeReason::parse).map(CustomerSays::Disputes)
+    } else if route_key.ends_with("/promise") {
+        f.deny_unknown(&["date"]);
+        f.required("date", date).map(CustomerSays::PromisesBy)
+    } else {
+        f.deny_unknown(&[]);
+        Some(CustomerSays::Resolved)
+    };
+    match says {
+        Some(s) if errors.is_empty() => Ok(s),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
 /// `GET /v1/invoices?customer=&status=`.
 pub fn parse_invoice_filter(query: &std::collections::HashMap<String, String>) -> Result<InvoiceFilter, ApiError> {
     let mut errors = Vec::new();

@@ -90,6 +90,7 @@ impl From<ActionError> for ApiError {
             ActionError::Invalid(problems) => Self::Validation(problems.into_iter().map(|p| FieldError::new(p.field, p.message)).collect()),
             ActionError::ConcurrentUpdate => Self::Conflict { code: ErrorCode::ConcurrentUpdate, detail: "The object changed while this request ran; retry.".into() },
             ActionError::Invoice(InvoiceError::Transition(t)) => Self::Conflict { code: ErrorCode::InvalidStateTransition, detail: t.to_string() },
+            ActionError::Invoice(InvoiceError::NotNow(why)) => Self::Conflict { code: ErrorCode::InvalidStateTransition, detail: format!("{}{}.", why[..1].to_uppercase(), &why[1..]) },
             ActionError::Invoice(InvoiceError::NotADraft) => Self::Conflict { code: ErrorCode::InvalidStateTransition, detail: "Only drafts can be edited.".into() },
             ActionError::Invoice(InvoiceError::MoreThanDue | InvoiceError::MoreThanPaid) => Self::Conflict { code: ErrorCode::ConcurrentUpdate, detail: "The invoice changed while this request ran; retry.".into() },
             ActionError::Payment(e) => Self::Internal(e.to_string()),
@@ -106,6 +107,7 @@ fn invoice_error_field(e: &InvoiceError) -> &'static str {
         InvoiceError::DueBeforeIssue => "due_date",
         InvoiceError::NumberYearMismatch { .. } => "issue_date",
         InvoiceError::TooLarge { .. } => "lines",
+        InvoiceError::PromiseInPast => "date",
         _ => "lines",
     }
 }

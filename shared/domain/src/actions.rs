@@ -399,3 +399,48 @@ pub async fn request_send<S: InvoiceRead + InvoiceWrite>(store: &S, ctx: &Contex
     })
     .await
 }
+
+/// What a customer says about an open invoice.
+#[derive(Debug, Clone)]
+pub enum CustomerSays {
+    /// `/dispute`: they dispute it, for this reason.
+    Disputes(crate::invoice::DisputeReason),
+    /// `/resolve`: the dispute is settled.
+    Resolved,
+    /// `/promise`: they will pay by this date.
+    PromisesBy(NaiveDate),
+}
+
+/// Disputes, resolutions and promises to pay: flags that pause or resume
+/// reminders, each with its event and timeline entry.
+pub async fn record_customer_word<S: InvoiceRead + InvoiceWrite>(store: &S, ctx: &Context, id: InvoiceId, says: CustomerSays, receipt: Receipt<'_, Invoice>) -> Result<Versioned<Invoice>, ActionError> {
+    let says = &says;
+    commit_until_settled(store, receipt, move || async move {
+        let now = current(store, id).await?;
+        let mut invoice = now.value.clone();
+        let version = now.version + 1;
+        let base = json!({ "invoice": id, "customer": invoice.customer, "number": invoice.number, "source": "api" });
+        let (event_type, summary, payload) = match says {
+            CustomerSays::Disputes(reason) => {
+                invoice.dispute(reason.clone())?;
+                let mut p = base;
+                p["reason"] = json!(reason);
+                (EventType::InvoiceDisputed, format!("Disputed by the customer: {reason}"), p)
+            }
+            CustomerSays::Resolved => {
+                invoice.resolve_dispute()?;
+                (EventType::InvoiceDisputeClosed, "Dispute resolved".to_owned(), base)
+            }
+            CustomerSays::PromisesBy(date) => {
+                invoice.promise(*date, ctx.company_today())?;
+                let mut p = base;
+                p["promised_until"] = json!(date);
+                (EventType::InvoicePaymentPromised, format!("Customer promised to pay by {date}"), p)
+            }
+        };
+        let event = ctx.event(event_type, AggregateKind::Invoice, id.to_string(), version, payload);
+        let timeline = vec![TimelineItem::from_event(&event, summary)];
+        Ok(Planned { invoice, expected_version: Some(now.version), claims_number: None, balance_change: None, outbox: vec![OutboxMessage::new(event, &[Destination::EventBus])], timeline })
+    })
+    .await
+}

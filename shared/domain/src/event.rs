@@ -56,6 +56,9 @@ pub enum EventType {
     InvoiceDisputed,
     #[serde(rename = "invoice.dispute_closed")]
     InvoiceDisputeClosed,
+    /// The customer promised to pay by a date.
+    #[serde(rename = "invoice.payment_promised")]
+    InvoicePaymentPromised,
     /// A payment was recorded and applied (also a receipt request).
     #[serde(rename = "payment.applied")]
     PaymentApplied,
@@ -90,6 +93,7 @@ impl EventType {
             Self::InvoicePaymentReversed => "invoice.payment_reversed",
             Self::InvoiceDisputed => "invoice.disputed",
             Self::InvoiceDisputeClosed => "invoice.dispute_closed",
+            Self::InvoicePaymentPromised => "invoice.payment_promised",
             Self::PaymentApplied => "payment.applied",
             Self::PaymentRefunded => "payment.refunded",
             Self::PaymentFundsWithdrawn => "payment.funds_withdrawn",

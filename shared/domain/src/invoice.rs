@@ -24,6 +24,8 @@ pub const MAX_ENCODED_BYTES: usize = 300_000;
 pub type LineDescription = BoundedText<500>;
 pub type Memo = BoundedText<2000>;
 pub type PoNumber = BoundedText<64>;
+/// Why the customer disputes an invoice, in their words.
+pub type DisputeReason = BoundedText<500>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceLine {
@@ -115,6 +117,10 @@ pub enum InvoiceError {
     MoreThanDue,
     #[error("cannot take back more than was paid")]
     MoreThanPaid,
+    #[error("{0}")]
+    NotNow(&'static str),
+    #[error("must be today or later")]
+    PromiseInPast,
     #[error("the invoice is too large to store ({bytes} bytes encoded, at most {MAX_ENCODED_BYTES}); use fewer or shorter lines")]
     TooLarge { bytes: usize },
 }
@@ -156,6 +162,12 @@ pub struct Invoice {
     #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     pub disputed: bool,
+    /// The reason given when the customer disputed it through the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute_reason: Option<DisputeReason>,
+    /// The customer promised to pay by this date: reminders pause until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promised_until: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub finalized_at: Option<DateTime<Utc>>,
     pub paid_at: Option<DateTime<Utc>>,
@@ -185,6 +197,8 @@ impl Invoice {
             po_number: None,
             metadata: Metadata::new(),
             disputed: false,
+            dispute_reason: None,
+            promised_until: None,
             created_at: now,
             finalized_at: None,
             paid_at: None,
@@ -300,6 +314,40 @@ impl Invoice {
         if self.status != InvoiceStatus::Paid {
             self.paid_at = None;
         }
+        Ok(())
+    }
+
+    /// The customer disputes the invoice (again, with a new reason): no
+    /// reminder goes out while it is disputed. Finalized invoices only.
+    pub fn dispute(&mut self, reason: DisputeReason) -> Result<(), InvoiceError> {
+        if matches!(self.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
+            return Err(InvoiceError::Transition(TransitionError { from: self.status.as_str(), action: "be disputed" }));
+        }
+        self.disputed = true;
+        self.dispute_reason = Some(reason);
+        Ok(())
+    }
+
+    /// The dispute is settled: reminders may go out again.
+    pub fn resolve_dispute(&mut self) -> Result<(), InvoiceError> {
+        if !self.disputed {
+            return Err(InvoiceError::NotNow("the invoice is not disputed"));
+        }
+        self.disputed = false;
+        self.dispute_reason = None;
+        Ok(())
+    }
+
+    /// The customer promises to pay by `date` (today or later): reminders
+    /// pause until then. Only an invoice with money due can be promised.
+    pub fn promise(&mut self, date: NaiveDate, today: NaiveDate) -> Result<(), InvoiceError> {
+        if !matches!(self.status, InvoiceStatus::Open | InvoiceStatus::Uncollectible) {
+            return Err(InvoiceError::Transition(TransitionError { from: self.status.as_str(), action: "be promised" }));
+        }
+        if date < today {
+            return Err(InvoiceError::PromiseInPast);
+        }
+        self.promised_until = Some(date);
         Ok(())
     }
 
@@ -563,5 +611,30 @@ mod tests {
                 prop_assert_eq!(inv.status == InvoiceStatus::Paid, inv.amount_due().is_zero());
             }
         }
+    }
+
+    #[test]
+    fn a_dispute_is_recorded_and_resolved_and_a_draft_cannot_be_disputed() {
+        let mut inv = open_invoice("EUR", "10");
+        inv.dispute(DisputeReason::parse("Goods not received").unwrap()).unwrap();
+        assert!(inv.disputed);
+        inv.resolve_dispute().unwrap();
+        assert!(!inv.disputed && inv.dispute_reason.is_none());
+        assert_eq!(inv.resolve_dispute(), Err(InvoiceError::NotNow("the invoice is not disputed")));
+        let c = customer("EUR");
+        let request = DraftRequest { currency: None, lines: vec![line("1", "1", "0")], issue_date: None, due_date: None, memo: None, po_number: None, metadata: Metadata::new() };
+        let mut draft = Invoice::draft(InvoiceId::from_ulid(ulid::Ulid::new()), &c, request, Utc::now()).unwrap();
+        assert!(matches!(draft.dispute(DisputeReason::parse("x").unwrap()), Err(InvoiceError::Transition(_))));
+    }
+
+    #[test]
+    fn a_promise_must_be_for_today_or_later_on_an_invoice_with_money_due() {
+        let mut inv = open_invoice("EUR", "10");
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(inv.promise(today.pred_opt().unwrap(), today), Err(InvoiceError::PromiseInPast));
+        inv.promise(today, today).unwrap();
+        assert_eq!(inv.promised_until, Some(today));
+        inv.apply_payment(inv.amount_due(), Utc::now()).unwrap();
+        assert!(matches!(inv.promise(today, today), Err(InvoiceError::Transition(_))));
     }
 }
