@@ -24,7 +24,37 @@ pub(crate) fn n(v: impl ToString) -> AttributeValue {
 
 pub(crate) fn to_data<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
     let item: Item = serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(format!("encode: {e}")))?;
-    Ok(AttributeValue::M(item))
+    let data = AttributeValue::M(item);
+    // The data model stores no empty map (docs/data-model.md): DynamoDB
+    // Local's stream encodes one in a way the SDK cannot read, and the
+    // stream then stalls for every consumer. Refusing it here turns that
+    // into an error at the write that caused it.
+    if let Some(path) = empty_map_path(&data, "data") {
+        return Err(StoreError::Corrupt(format!("an empty map at {path} would be stored")));
+    }
+    Ok(data)
+}
+
+/// Where `value` holds an empty map, if anywhere.
+fn empty_map_path(value: &AttributeValue, path: &str) -> Option<String> {
+    match value {
+        AttributeValue::M(m) if m.is_empty() => Some(path.to_owned()),
+        AttributeValue::M(m) => m.iter().find_map(|(k, v)| empty_map_path(v, &format!("{path}.{k}"))),
+        AttributeValue::L(l) => l.iter().enumerate().find_map(|(i, v)| empty_map_path(v, &format!("{path}[{i}]"))),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_holding_an_empty_map_anywhere_is_refused_with_its_path() {
+        let err = to_data(&serde_json::json!({"payload": {"lines": [{"metadata": {}}]}})).unwrap_err();
+        assert_eq!(err, StoreError::Corrupt("an empty map at data.payload.lines[0].metadata would be stored".into()));
+        assert!(to_data(&serde_json::json!({"payload": {"lines": []}})).is_ok(), "empty lists are fine");
+    }
 }
 
 pub(crate) fn from_data<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
