@@ -9,6 +9,7 @@ pub mod api_key;
 pub mod application;
 pub mod clock;
 pub mod customer;
+pub mod dunning;
 pub mod error_code;
 pub mod event;
 pub mod idempotency;
