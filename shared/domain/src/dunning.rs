@@ -5,7 +5,8 @@
 //! a policy and one invoice into send instants: 09:00 in the customer's
 //! time zone on the step's day, moved to the next business day of the
 //! company's [`BusinessCalendar`]; steps already past at finalize are
-//! skipped except the latest overdue one. Pure: the scheduler (EventBridge)
+//! skipped except the latest overdue one. A later step is more severe
+//! than an earlier one. Pure: the scheduler (EventBridge)
 //! and the reminder sender build on this, never around it.
 
 use std::collections::BTreeSet;
@@ -15,43 +16,48 @@ use serde::{Deserialize, Serialize};
 
 use crate::customer::TimeZone;
 
-/// Reminder wording, from gentlest to most severe. When one email lists
-/// invoices at different steps, the most severe template is used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReminderTemplate {
-    /// Before the due date: a friendly heads-up.
-    Upcoming,
-    /// Just past due.
-    Overdue,
-    /// Well past due: firmer wording.
-    Firm,
-    /// The last reminder before other steps (collections, hold).
-    Final,
-}
+/// The name of a reminder template (`friendly`, `firm`, `final`, …):
+/// lower-case letters, digits, `_` and `-`, at most 64. Severity is not in
+/// the name: a later step is more severe than an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TemplateName(String);
 
-impl ReminderTemplate {
-    pub const ALL: [ReminderTemplate; 4] = [Self::Upcoming, Self::Overdue, Self::Firm, Self::Final];
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be 1 to 64 of a-z, 0-9, `_` and `-`")]
+pub struct TemplateNameError;
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Upcoming => "upcoming",
-            Self::Overdue => "overdue",
-            Self::Firm => "firm",
-            Self::Final => "final",
+impl TemplateName {
+    pub fn parse(text: &str) -> Result<Self, TemplateNameError> {
+        if text.is_empty() || text.len() > 64 || !text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-') {
+            return Err(TemplateNameError);
         }
+        Ok(Self(text.to_owned()))
     }
 
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+impl TryFrom<String> for TemplateName {
+    type Error = TemplateNameError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<TemplateName> for String {
+    fn from(value: TemplateName) -> Self {
+        value.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DunningStep {
     /// Calendar days relative to the due date; negative is before it.
     pub offset_days: i32,
-    pub template: ReminderTemplate,
+    pub template: TemplateName,
     /// Firing this step puts the customer on credit hold.
     pub credit_hold: bool,
 }
@@ -104,16 +110,8 @@ impl DunningPolicy {
 impl Default for DunningPolicy {
     /// The contract's default `[-3, 1, 7, 14, 30]`, no credit hold.
     fn default() -> Self {
-        let step = |offset_days, template| DunningStep { offset_days, template, credit_hold: false };
-        Self {
-            steps: vec![
-                step(-3, ReminderTemplate::Upcoming),
-                step(1, ReminderTemplate::Overdue),
-                step(7, ReminderTemplate::Overdue),
-                step(14, ReminderTemplate::Firm),
-                step(30, ReminderTemplate::Final),
-            ],
-        }
+        let step = |offset_days, template: &str| DunningStep { offset_days, template: TemplateName(template.to_owned()), credit_hold: false };
+        Self { steps: vec![step(-3, "friendly"), step(1, "reminder"), step(7, "reminder"), step(14, "firm"), step(30, "final")] }
     }
 }
 
@@ -177,7 +175,7 @@ pub fn nine_am(day: NaiveDate, tz: TimeZone) -> DateTime<Utc> {
 }
 
 /// One step of one invoice, planned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedReminder {
     pub step: DunningStep,
     /// The day the step falls on (due date + offset), before business days.
@@ -194,15 +192,15 @@ pub struct PlannedReminder {
 /// goes out at the next 09:00 business-day instant after finalize.
 pub fn plan(policy: &DunningPolicy, due: NaiveDate, finalized_at: DateTime<Utc>, customer_tz: TimeZone, calendar: &BusinessCalendar) -> Vec<PlannedReminder> {
     let mut upcoming = Vec::new();
-    let mut latest_past_overdue: Option<DunningStep> = None;
+    let mut latest_past_overdue: Option<&DunningStep> = None;
     for step in policy.steps() {
         let step_day = due + Duration::days(i64::from(step.offset_days));
         let send_on = calendar.on_or_after(step_day);
         let send_at = nine_am(send_on, customer_tz);
         if send_at > finalized_at {
-            upcoming.push(PlannedReminder { step: *step, step_day, send_on, send_at });
+            upcoming.push(PlannedReminder { step: step.clone(), step_day, send_on, send_at });
         } else if step.offset_days > 0 {
-            latest_past_overdue = Some(*step);
+            latest_past_overdue = Some(step);
         }
     }
     let mut planned = Vec::with_capacity(upcoming.len() + 1);
@@ -215,19 +213,17 @@ pub fn plan(policy: &DunningPolicy, due: NaiveDate, finalized_at: DateTime<Utc>,
         // Two steps never share a day: if the next step already goes out
         // that day, the late one is folded into it (it is less severe).
         if upcoming.first().is_none_or(|u| u.send_on != send_on) {
-            planned.push(PlannedReminder { step, step_day: due + Duration::days(i64::from(step.offset_days)), send_on, send_at: nine_am(send_on, customer_tz) });
+            planned.push(PlannedReminder { step: step.clone(), step_day: due + Duration::days(i64::from(step.offset_days)), send_on, send_at: nine_am(send_on, customer_tz) });
         }
     }
     // Steps landing on the same business day (a weekend between them)
-    // go out once, as the most severe of them.
+    // go out once, as the later (more severe) step, keeping any hold.
     for r in upcoming {
         match planned.last_mut() {
             Some(last) if last.send_on == r.send_on => {
-                if r.step.template >= last.step.template {
-                    *last = PlannedReminder { step: DunningStep { credit_hold: r.step.credit_hold || last.step.credit_hold, ..r.step }, ..r };
-                } else {
-                    last.step.credit_hold |= r.step.credit_hold;
-                }
+                let hold = last.step.credit_hold || r.step.credit_hold;
+                *last = r;
+                last.step.credit_hold = hold;
             }
             _ => planned.push(r),
         }
@@ -256,19 +252,20 @@ mod tests {
 
     #[test]
     fn a_policy_is_sorted_and_refuses_duplicates_and_far_offsets() {
-        let s = |o| DunningStep { offset_days: o, template: ReminderTemplate::Overdue, credit_hold: false };
+        let s = |o| DunningStep { offset_days: o, template: TemplateName::parse("reminder").unwrap(), credit_hold: false };
         let p = DunningPolicy::new(vec![s(7), s(-1), s(3)]).unwrap();
         assert_eq!(p.steps().iter().map(|x| x.offset_days).collect::<Vec<_>>(), vec![-1, 3, 7]);
         assert_eq!(DunningPolicy::new(vec![s(7), s(7)]), Err(DunningPolicyError::DuplicateOffset { index: 1, offset: 7 }));
         assert_eq!(DunningPolicy::new(vec![s(366)]), Err(DunningPolicyError::OffsetOutOfRange { index: 0 }));
-        assert_eq!(DunningPolicy::new(vec![s(1); 13].into_iter().enumerate().map(|(i, mut x)| { x.offset_days = i as i32; x }).collect()), Err(DunningPolicyError::TooManySteps));
+        assert_eq!(DunningPolicy::new((0..13).map(s).collect()), Err(DunningPolicyError::TooManySteps));
+        assert!(TemplateName::parse("Friendly").is_err() && TemplateName::parse("").is_err() && TemplateName::parse("final-2").is_ok());
         assert!(DunningPolicy::new(vec![]).unwrap().steps().is_empty(), "no steps: never reminded");
     }
 
     #[test]
     fn a_saturday_step_goes_out_on_monday_at_nine_in_the_customers_time_zone() {
         // Due Thursday 2026-12-03; +2 days is Saturday the 5th.
-        let policy = DunningPolicy::new(vec![DunningStep { offset_days: 2, template: ReminderTemplate::Overdue, credit_hold: false }]).unwrap();
+        let policy = DunningPolicy::new(vec![DunningStep { offset_days: 2, template: TemplateName::parse("reminder").unwrap(), credit_hold: false }]).unwrap();
         let finalized = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
         let p = plan(&policy, d(2026, 12, 3), finalized, tz("America/New_York"), &BusinessCalendar::default());
         assert_eq!(p.len(), 1);
@@ -278,8 +275,18 @@ mod tests {
     }
 
     #[test]
+    fn two_steps_on_one_business_day_go_out_once_as_the_later_step_keeping_a_hold() {
+        // Due Wed 2026-12-02: +3 is Saturday, +5 Monday: both go out Monday.
+        let step = |o, t: &str, hold| DunningStep { offset_days: o, template: TemplateName::parse(t).unwrap(), credit_hold: hold };
+        let policy = DunningPolicy::new(vec![step(3, "reminder", true), step(5, "firm", false)]).unwrap();
+        let p = plan(&policy, d(2026, 12, 2), Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(), tz("UTC"), &BusinessCalendar::default());
+        assert_eq!(p.len(), 1);
+        assert_eq!((p[0].step.template.as_str(), p[0].step.credit_hold, p[0].send_on), ("firm", true, d(2026, 12, 7)));
+    }
+
+    #[test]
     fn holidays_are_skipped_like_weekends() {
-        let policy = DunningPolicy::new(vec![DunningStep { offset_days: 0, template: ReminderTemplate::Overdue, credit_hold: false }]).unwrap();
+        let policy = DunningPolicy::new(vec![DunningStep { offset_days: 0, template: TemplateName::parse("reminder").unwrap(), credit_hold: false }]).unwrap();
         let calendar = BusinessCalendar::new([d(2026, 12, 24), d(2026, 12, 25)]);
         let p = plan(&policy, d(2026, 12, 24), Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap(), tz("Europe/Berlin"), &calendar);
         assert_eq!(p[0].send_on, d(2026, 12, 28), "Thu and Fri are holidays, then the weekend");
@@ -307,7 +314,7 @@ mod tests {
             finalize_hours in 0i64..(24 * 120),
             zone in prop::sample::select(vec!["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Auckland"]),
         ) {
-            let steps: Vec<DunningStep> = offsets.iter().map(|o| DunningStep { offset_days: *o, template: ReminderTemplate::Overdue, credit_hold: false }).collect();
+            let steps: Vec<DunningStep> = offsets.iter().map(|o| DunningStep { offset_days: *o, template: TemplateName::parse("reminder").unwrap(), credit_hold: false }).collect();
             let policy = DunningPolicy::new(steps).unwrap();
             let due = d(2026, 1, 1) + Duration::days(due_days);
             let finalized = Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap() + Duration::hours(finalize_hours);
