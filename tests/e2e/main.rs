@@ -17,3 +17,4 @@ mod stripe_events;
 mod stripe_webhooks;
 mod webhooks_under_faults;
 mod customer_word;
+mod dunning_policy;

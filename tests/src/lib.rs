@@ -222,6 +222,7 @@ pub fn test_customer(name: &str, currency: &str) -> o2c_domain::customer::Custom
         credit_balance: o2c_domain::money::Money::zero(c),
         credit_hold: false,
         email_status: Default::default(),
+        dunning_policy: None,
         created_at: chrono::Utc::now(),
     }
 }

@@ -1,10 +1,12 @@
-//! Customers routes: create, get, patch, list.
+//! Customers routes: create, get, patch, list, and the customer's dunning
+//! policy (its reminder steps).
 
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use o2c_api::auth::Authenticator;
 use o2c_api::customer_json::{parse_customer_patch, parse_new_customer, render_customer};
+use o2c_api::dunning_json::{parse_dunning_policy, render_dunning_policy};
 use o2c_api::fields::object_body;
 use o2c_api::idempotent::{self, receipt_for};
 use o2c_api::page::{page_request, render_page};
@@ -19,7 +21,7 @@ use o2c_domain::ids::CustomerId;
 use o2c_domain::ports::{ApiKeyRead, CustomerList, CustomerRead, CustomerWrite, IdempotencyStore};
 
 /// The routes this function serves; template.yaml must declare exactly these.
-pub const ROUTES: &[&str] = &["POST /v1/customers", "GET /v1/customers/{id}", "PATCH /v1/customers/{id}", "GET /v1/customers"];
+pub const ROUTES: &[&str] = &["POST /v1/customers", "GET /v1/customers/{id}", "PATCH /v1/customers/{id}", "GET /v1/customers", "PUT /v1/customers/{id}/dunning-policy"];
 
 pub struct Handler<S> {
     store: S,
@@ -63,6 +65,24 @@ impl<S: CustomerWrite + CustomerRead + CustomerList + IdempotencyStore + ApiKeyR
                 let patch = parse_customer_patch(&object_body(&req.body)?)?;
                 let updated = actions::update_customer(&self.store, &ctx, id, &|c| patch.apply(c), &no_receipt).await?;
                 Ok(ok_json(200, &render_customer(&updated.value)))
+            }
+            "PUT /v1/customers/{id}/dunning-policy" => {
+                self.auth.authorize(&req, Scope::InvoicesWrite).await?;
+                req.require_json()?;
+                let id = customer_id(&req)?;
+                let policy = parse_dunning_policy(&object_body(&req.body)?)?;
+                let updated = actions::update_customer(
+                    &self.store,
+                    &ctx,
+                    id,
+                    &|c| {
+                        c.dunning_policy = Some(policy.clone());
+                        Ok(())
+                    },
+                    &no_receipt,
+                )
+                .await?;
+                Ok(ok_json(200, &render_dunning_policy(&updated.value.dunning_policy())))
             }
             "GET /v1/customers" => {
                 self.auth.authorize(&req, Scope::InvoicesRead).await?;

@@ -70,7 +70,7 @@ async fn setup() -> (DynamoStore, InvoiceId, String) {
         metadata: Default::default(),
     };
     let id = InvoiceId::from_ulid(ulid::Ulid::new());
-    actions::create_invoice(&store, &ctx, id, c.id, request, true, &no_receipt).await.expect("finalized");
+    actions::create_invoice(&store, &ctx, id, c.id, request, actions::Creation::FINALIZED, &no_receipt).await.expect("finalized");
     // A send request of the test's own: the running stack delivers the
     // finalize request itself, and must not race these tests.
     let body = serde_json::json!({

@@ -65,7 +65,7 @@ where
                     let new = parse_new_invoice(&object_body(&req.body)?)?;
                     let receipt = receipt_for(claim, 201, render_invoice);
                     let id = InvoiceId::from_ulid(ulid::Ulid::new());
-                    let invoice = actions::create_invoice(&self.store, &ctx, id, new.customer, new.draft, new.finalize, &receipt).await?;
+                    let invoice = actions::create_invoice(&self.store, &ctx, id, new.customer, new.draft, actions::Creation { finalize: new.finalize, override_credit_hold: new.override_credit_hold }, &receipt).await?;
                     Ok(ok_json(201, &render_invoice(&invoice.value)))
                 })
                 .await
@@ -96,10 +96,10 @@ where
                 req.require_json()?;
                 idempotent::run(&self.store, &req, &principal, ctx.now(), |claim| async {
                     // Refuse what the action does not understand.
-                    parse_action_body(&object_body(&req.body)?, req.route_key.ends_with("/finalize"))?;
+                    let override_credit_hold = parse_action_body(&object_body(&req.body)?, req.route_key.ends_with("/finalize"))?;
                     let receipt = receipt_for(claim, 200, render_invoice);
                     let invoice = match req.route_key.as_str() {
-                        "POST /v1/invoices/{id}/finalize" => actions::finalize_invoice(&self.store, &ctx, id, &receipt).await?,
+                        "POST /v1/invoices/{id}/finalize" => actions::finalize_invoice(&self.store, &ctx, id, override_credit_hold, &receipt).await?,
                         "POST /v1/invoices/{id}/void" => actions::close_invoice(&self.store, &ctx, id, Closure::Void, &receipt).await?,
                         "POST /v1/invoices/{id}/send" => actions::request_send(&self.store, &ctx, id, &receipt).await?,
                         _ => actions::close_invoice(&self.store, &ctx, id, Closure::MarkUncollectible, &receipt).await?,

@@ -156,6 +156,7 @@ pub fn parse_new_customer(body: &Map<String, Value>, id: CustomerId, now: DateTi
             credit_balance: Money::zero(currency),
             credit_hold: false,
             email_status: EmailStatus::Ok,
+            dunning_policy: None,
             created_at: now,
         }),
         _ => Err(ApiError::Validation(errors)),

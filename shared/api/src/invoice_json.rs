@@ -23,6 +23,7 @@ pub struct NewInvoice {
     pub customer: CustomerId,
     pub draft: DraftRequest,
     pub finalize: bool,
+    pub override_credit_hold: bool,
 }
 
 fn date(text: &str) -> Result<NaiveDate, &'static str> {
@@ -41,7 +42,7 @@ pub fn parse_new_invoice(body: &Map<String, Value>) -> Result<NewInvoice, ApiErr
     let po_number = f.optional("po_number", BoundedText::<64>::parse);
     let metadata: Metadata = metadata(&mut f, "metadata");
     let finalize = f.optional_bool("finalize").unwrap_or(false);
-    let _override = f.optional_bool("override_credit_hold");
+    let override_credit_hold = f.optional_bool("override_credit_hold").unwrap_or(false);
     if let (Some(i), Some(d)) = (issue_date, due_date) {
         if d < i {
             f.error("due_date", "must not be before issue_date");
@@ -61,6 +62,7 @@ pub fn parse_new_invoice(body: &Map<String, Value>) -> Result<NewInvoice, ApiErr
             customer,
             draft: DraftRequest { currency, lines, issue_date, due_date, memo, po_number, metadata },
             finalize,
+            override_credit_hold,
         }),
         _ => Err(ApiError::Validation(errors)),
     }
@@ -183,15 +185,15 @@ impl DraftPatch {
 
 /// The body of finalize (`override_credit_hold`), void and
 /// mark_uncollectible (nothing): unknown fields are refused.
-pub fn parse_action_body(body: &Map<String, Value>, finalize: bool) -> Result<(), ApiError> {
+/// An action's body: nothing, except `override_credit_hold` on finalize
+/// (answered as whether the hold is overridden).
+pub fn parse_action_body(body: &Map<String, Value>, finalize: bool) -> Result<bool, ApiError> {
     let mut errors = Vec::new();
     let mut f = Fields::new(body, "", &mut errors);
     f.deny_unknown(if finalize { &["override_credit_hold"] } else { &[] });
-    // No customer can be on credit hold before dunning exists, so the
-    // override is read (and type-checked) but changes nothing yet.
-    let _ = f.optional_bool("override_credit_hold");
+    let override_credit_hold = f.optional_bool("override_credit_hold").unwrap_or(false);
     if errors.is_empty() {
-        Ok(())
+        Ok(override_credit_hold)
     } else {
         Err(ApiError::Validation(errors))
     }

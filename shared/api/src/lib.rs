@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod backoff;
 pub mod customer_json;
+pub mod dunning_json;
 pub mod fields;
 pub mod idempotent;
 pub mod invoice_json;

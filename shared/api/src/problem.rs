@@ -88,6 +88,7 @@ impl From<ActionError> for ApiError {
         match e {
             ActionError::NotFound(what) => Self::NotFound(what),
             ActionError::Invalid(problems) => Self::Validation(problems.into_iter().map(|p| FieldError::new(p.field, p.message)).collect()),
+            ActionError::CreditHold => Self::Conflict { code: ErrorCode::CreditHold, detail: "The customer is on credit hold; send `override_credit_hold: true` to proceed anyway.".into() },
             ActionError::ConcurrentUpdate => Self::Conflict { code: ErrorCode::ConcurrentUpdate, detail: "The object changed while this request ran; retry.".into() },
             ActionError::Invoice(InvoiceError::Transition(t)) => Self::Conflict { code: ErrorCode::InvalidStateTransition, detail: t.to_string() },
             ActionError::Invoice(InvoiceError::NotNow(why)) => Self::Conflict { code: ErrorCode::InvalidStateTransition, detail: format!("{}{}.", why[..1].to_uppercase(), &why[1..]) },

@@ -75,6 +75,7 @@ pub fn customer(locale: &str, currency: &str) -> Customer {
         credit_balance: Money::zero(c),
         credit_hold: false,
         email_status: EmailStatus::Ok,
+        dunning_policy: None,
         created_at: instant(),
     }
 }

@@ -54,6 +54,9 @@ pub enum ActionError {
     Invoice(#[from] InvoiceError),
     #[error("the object kept changing; retry")]
     ConcurrentUpdate,
+    /// The customer is on credit hold and the request did not override it.
+    #[error("the customer is on credit hold")]
+    CreditHold,
     #[error(transparent)]
     Payment(#[from] crate::payment::PaymentError),
     #[error(transparent)]
@@ -203,6 +206,20 @@ async fn current<S: InvoiceRead>(store: &S, id: InvoiceId) -> Result<Versioned<I
     store.invoice(id).await?.ok_or(ActionError::NotFound("invoice"))
 }
 
+/// How an invoice is created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Creation {
+    /// Finalize in the same transaction.
+    pub finalize: bool,
+    /// Create even though the customer is on credit hold.
+    pub override_credit_hold: bool,
+}
+
+impl Creation {
+    pub const DRAFT: Creation = Creation { finalize: false, override_credit_hold: false };
+    pub const FINALIZED: Creation = Creation { finalize: true, override_credit_hold: false };
+}
+
 /// Creates a draft, or with `finalize` a finalized invoice, in one
 /// transaction: a create-and-finalize never leaves a stray draft behind.
 pub async fn create_invoice<S: CustomerRead + InvoiceWrite + InvoiceNumbering>(
@@ -211,10 +228,14 @@ pub async fn create_invoice<S: CustomerRead + InvoiceWrite + InvoiceNumbering>(
     id: InvoiceId,
     customer: crate::ids::CustomerId,
     request: DraftRequest,
-    finalize: bool,
+    how: Creation,
     receipt: Receipt<'_, Invoice>,
 ) -> Result<Versioned<Invoice>, ActionError> {
+    let Creation { finalize, override_credit_hold } = how;
     let customer = store.customer(customer).await?.ok_or(ActionError::NotFound("customer"))?.value;
+    if customer.credit_hold && !override_credit_hold {
+        return Err(ActionError::CreditHold);
+    }
     let draft = Invoice::draft(id, &customer, request, ctx.now())?;
     let customer = &customer;
     let draft = &draft;
@@ -285,7 +306,7 @@ fn finalization_effects(ctx: &Context, invoice: &Invoice, version: u64, number: 
 /// Draft -> open: takes the next gapless number of the issue year in the
 /// same transaction as the status change, the customer's receivable, the
 /// outbox messages (domain event + delivery request) and the timeline.
-pub async fn finalize_invoice<S: InvoiceRead + InvoiceWrite + InvoiceNumbering>(store: &S, ctx: &Context, id: InvoiceId, receipt: Receipt<'_, Invoice>) -> Result<Versioned<Invoice>, ActionError> {
+pub async fn finalize_invoice<S: CustomerRead + InvoiceRead + InvoiceWrite + InvoiceNumbering>(store: &S, ctx: &Context, id: InvoiceId, override_credit_hold: bool, receipt: Receipt<'_, Invoice>) -> Result<Versioned<Invoice>, ActionError> {
     // A conflict means another finalize took this number or the invoice
     // changed: read both again and decide afresh.
     commit_until_settled(store, receipt, move || async move {
@@ -295,6 +316,13 @@ pub async fn finalize_invoice<S: InvoiceRead + InvoiceWrite + InvoiceNumbering>(
         if invoice.status != InvoiceStatus::Draft {
             // Decide before spending a counter read.
             invoice.status.next(crate::invoice_status::Trigger::Finalize { due_is_zero: false }).map_err(InvoiceError::from)?;
+        }
+        if !override_credit_hold {
+            // Read only when it matters: the hold is the customer's.
+            let customer = store.customer(invoice.customer).await?.ok_or(ActionError::NotFound("customer"))?.value;
+            if customer.credit_hold {
+                return Err(ActionError::CreditHold);
+            }
         }
         let number = claim_candidate(store, invoice.numbering_year(today)).await?;
         invoice.finalize(number, today, ctx.now())?;

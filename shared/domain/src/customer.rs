@@ -300,7 +300,17 @@ pub struct Customer {
     pub credit_balance: Money,
     pub credit_hold: bool,
     pub email_status: EmailStatus,
+    /// The customer's own reminder steps; `None` follows the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dunning_policy: Option<crate::dunning::DunningPolicy>,
     pub created_at: DateTime<Utc>,
+}
+
+impl Customer {
+    /// The steps reminders follow for this customer.
+    pub fn dunning_policy(&self) -> crate::dunning::DunningPolicy {
+        self.dunning_policy.clone().unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -413,6 +413,7 @@ mod tests {
             credit_balance: Money::zero(c),
             credit_hold: false,
             email_status: EmailStatus::Ok,
+            dunning_policy: None,
             created_at: Utc::now(),
         }
     }

@@ -45,17 +45,6 @@ fn empty_map_path(value: &AttributeValue, path: &str) -> Option<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_value_holding_an_empty_map_anywhere_is_refused_with_its_path() {
-        let err = to_data(&serde_json::json!({"payload": {"lines": [{"metadata": {}}]}})).unwrap_err();
-        assert_eq!(err, StoreError::Corrupt("an empty map at data.payload.lines[0].metadata would be stored".into()));
-        assert!(to_data(&serde_json::json!({"payload": {"lines": []}})).is_ok(), "empty lists are fine");
-    }
-}
 
 pub(crate) fn from_data<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
     match item.get("data") {
@@ -100,5 +89,17 @@ pub fn outbox_message_from_image(image: &serde_dynamo::Item) -> Result<OutboxMes
             serde_dynamo::from_item(serde_dynamo::Item::from(m.clone())).map_err(|e| StoreError::Corrupt(format!("outbox image: {e}")))
         }
         _ => Err(StoreError::Corrupt("outbox image has no data map".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_holding_an_empty_map_anywhere_is_refused_with_its_path() {
+        let err = to_data(&serde_json::json!({"payload": {"lines": [{"metadata": {}}]}})).unwrap_err();
+        assert_eq!(err, StoreError::Corrupt("an empty map at data.payload.lines[0].metadata would be stored".into()));
+        assert!(to_data(&serde_json::json!({"payload": {"lines": []}})).is_ok(), "empty lists are fine");
     }
 }

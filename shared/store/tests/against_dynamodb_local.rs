@@ -84,8 +84,8 @@ async fn a_stale_version_cannot_overwrite_an_invoice() {
     let c = customer();
     create(&s, &c).await.expect("customer");
     let id = InvoiceId::from_ulid(Ulid::new());
-    let created = actions::create_invoice(&s, &ctx(), id, c.id, draft_request(o2c_e2e::private_year().await), false, &no_receipt).await.expect("draft");
-    let finalized = actions::finalize_invoice(&s, &ctx(), id, &no_receipt).await.expect("finalized");
+    let created = actions::create_invoice(&s, &ctx(), id, c.id, draft_request(o2c_e2e::private_year().await), actions::Creation::DRAFT, &no_receipt).await.expect("draft");
+    let finalized = actions::finalize_invoice(&s, &ctx(), id, false, &no_receipt).await.expect("finalized");
     assert_eq!(finalized.version, created.version + 1);
 
     // A writer still holding version 1 must not win.
@@ -103,8 +103,8 @@ async fn two_changes_claiming_one_number_cannot_both_commit_and_the_loser_writes
     let c = customer();
     create(&s, &c).await.expect("customer");
     let year = o2c_e2e::private_year().await;
-    let a = actions::create_invoice(&s, &ctx(), InvoiceId::from_ulid(Ulid::new()), c.id, draft_request(year), false, &no_receipt).await.expect("a");
-    let b = actions::create_invoice(&s, &ctx(), InvoiceId::from_ulid(Ulid::new()), c.id, draft_request(year), false, &no_receipt).await.expect("b");
+    let a = actions::create_invoice(&s, &ctx(), InvoiceId::from_ulid(Ulid::new()), c.id, draft_request(year), actions::Creation::DRAFT, &no_receipt).await.expect("a");
+    let b = actions::create_invoice(&s, &ctx(), InvoiceId::from_ulid(Ulid::new()), c.id, draft_request(year), actions::Creation::DRAFT, &no_receipt).await.expect("b");
     let seq = s.next_sequence(year).await.expect("counter");
     assert_eq!(seq, 1);
     let number = InvoiceNumber::new(year, seq).expect("number");
@@ -135,8 +135,8 @@ async fn finalizing_moves_the_customers_receivable_in_the_same_transaction() {
     let c = customer();
     create(&s, &c).await.expect("customer");
     let id = InvoiceId::from_ulid(Ulid::new());
-    actions::create_invoice(&s, &ctx(), id, c.id, draft_request(o2c_e2e::private_year().await), false, &no_receipt).await.expect("draft");
-    let f = actions::finalize_invoice(&s, &ctx(), id, &no_receipt).await.expect("finalized");
+    actions::create_invoice(&s, &ctx(), id, c.id, draft_request(o2c_e2e::private_year().await), actions::Creation::DRAFT, &no_receipt).await.expect("draft");
+    let f = actions::finalize_invoice(&s, &ctx(), id, false, &no_receipt).await.expect("finalized");
     let back = s.customer(c.id).await.expect("read").expect("exists").value;
     assert_eq!(back.balance, f.value.amount_due());
     assert_eq!(back.balance.to_string(), "24.99");
