@@ -18,3 +18,4 @@ mod stripe_webhooks;
 mod webhooks_under_faults;
 mod customer_word;
 mod dunning_policy;
+mod payments_under_faults;

@@ -37,7 +37,7 @@ async fn rig(seed: u64) -> Rig {
 }
 
 /// An open invoice of 100.00 EUR, written straight to the store.
-async fn open_invoice(store: &DynamoStore) -> o2c_domain::invoice::Invoice {
+pub(crate) async fn open_invoice(store: &DynamoStore) -> o2c_domain::invoice::Invoice {
     let c = o2c_e2e::test_customer("Webhook GmbH", "EUR");
     store.commit_customer(CustomerChange { customer: &c, expected_version: None, outbox: vec![], reply: None }).await.expect("customer");
     let request = o2c_domain::invoice::DraftRequest {
@@ -91,7 +91,7 @@ fn webhook_event(body: &str, signature: &str, base64: bool) -> aws_lambda_events
     e
 }
 
-async fn paid(store: &DynamoStore, id: o2c_domain::ids::InvoiceId) -> String {
+pub(crate) async fn paid(store: &DynamoStore, id: o2c_domain::ids::InvoiceId) -> String {
     use o2c_domain::ports::InvoiceRead;
     store.invoice(id).await.expect("read").expect("invoice").value.amount_paid.to_string()
 }

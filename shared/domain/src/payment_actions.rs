@@ -623,14 +623,12 @@ where
     // Even an event that changes nothing is recorded with the payment's
     // version, so a concurrent change to the payment retries it.
     let receivable = effects.receivable_delta();
-    let (invoices, outbox) = effects.invoice_updates();
+    let (invoices, mut outbox) = effects.invoice_updates();
     let unapplied_delta = if payment.customer.is_some() { payment.unapplied.to_minor() - unapplied_before.to_minor() } else { 0 };
-    let mut outbox = outbox;
     if outbox.is_empty() {
         // Every change carries at least one message (its request token);
         // a no-op still tells the bus what was received.
-        let e = ctx.event(EventType::PaymentRefunded, AggregateKind::Payment, payment.id.to_string(), version, json!({ "payment": payment.id, "event": event.id, "effect": "none" }));
-        let e = crate::event::DomainEvent { event_type: noop_type(&event.kind), ..e };
+        let e = ctx.event(noop_type(&event.kind), AggregateKind::Payment, payment.id.to_string(), version, json!({ "payment": payment.id, "event": event.id, "effect": "none" }));
         outbox.push(OutboxMessage::new(e, &[Destination::EventBus]));
     }
     let change = PaymentChange {

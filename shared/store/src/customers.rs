@@ -11,7 +11,7 @@ use o2c_domain::money::Money;
 use o2c_domain::ports::{CustomerChange, CustomerList, CustomerRead, CustomerWrite, Page, PageRequest, StoreError, Versioned};
 
 use crate::addresses::{address_key, address_pk, status_of};
-use crate::error::{built, from_sdk, from_transact};
+use crate::error::{built, from_sdk};
 use crate::keys;
 use crate::lists::{query_shards, IndexPage};
 use crate::outbox::{outbox_put, request_token};
@@ -72,35 +72,14 @@ impl CustomerWrite for DynamoStore {
             writes.push(outbox_put(&self.table, m)?);
         }
         writes.extend(complete_item(&self.table, &change.reply)?);
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .set_client_request_token(request_token(&change.outbox))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(from_transact)
-            .map(|out| self.capacity.record(out.consumed_capacity()))?;
-        Ok(())
+        self.transact(writes, request_token(&change.outbox)).await
     }
 }
 
 impl CustomerRead for DynamoStore {
     async fn customer(&self, id: CustomerId) -> Result<Option<Versioned<Customer>>, StoreError> {
         // One strongly consistent query returns profile and balance together.
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(keys::customer_pk(id)))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(from_sdk)?;
-        self.capacity.record_read(out.consumed_capacity());
-        let items = out.items();
+        let items = self.query_partition(keys::customer_pk(id), None).await?;
         let Some(profile) = items.iter().find(|i| sk_is(i, keys::CUSTOMER_PROFILE_SK)) else {
             return Ok(None);
         };

@@ -1,15 +1,16 @@
 //! Invoice items, the per-year number counter and its sentinels, timeline
 //! items: every invoice change is one `TransactWriteItems`.
 
-use aws_sdk_dynamodb::types::{Put, ReturnConsumedCapacity, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use o2c_domain::ids::InvoiceId;
 use o2c_domain::invoice::Invoice;
 use o2c_domain::ports::{InvoiceChange, InvoiceFilter, InvoiceList, InvoiceNumbering, InvoiceRead, InvoiceWrite, Page, PageRequest, StoreError, TimelineRead, Versioned};
 use o2c_domain::timeline::{timeline_sort_key, TimelineItem};
 
 use crate::balances::balance_write;
-use crate::error::{built, from_sdk, from_transact};
+use crate::error::built;
 use crate::keys;
+use crate::transact::{create_only, versioned_put};
 use crate::lists::query_shards;
 use crate::outbox::{outbox_put, request_token};
 use crate::reply::complete_item;
@@ -33,12 +34,7 @@ impl DynamoStore {
         item.insert("status".into(), s(invoice.status.as_str()));
         item.insert("version".into(), n(version));
         item.insert("data".into(), to_data(invoice)?);
-        let put = Put::builder().table_name(&self.table).set_item(Some(item));
-        let put = match expected_version {
-            None => put.condition_expression("attribute_not_exists(pk)"),
-            Some(v) => put.condition_expression("version = :expected").expression_attribute_values(":expected", n(v)),
-        };
-        Ok(TransactWriteItem::builder().put(built(put.build())?).build())
+        versioned_put(&self.table, item, expected_version)
     }
 
     pub(crate) fn timeline_put(&self, invoice: InvoiceId, item: &TimelineItem) -> Result<TransactWriteItem, StoreError> {
@@ -47,8 +43,7 @@ impl DynamoStore {
         it.insert(keys::SK.into(), s(keys::timeline_sk(&timeline_sort_key(item.at, item.id))));
         it.insert("entity".into(), s("timeline_item"));
         it.insert("data".into(), to_data(item)?);
-        let put = Put::builder().table_name(&self.table).set_item(Some(it)).condition_expression("attribute_not_exists(pk)");
-        Ok(TransactWriteItem::builder().put(built(put.build())?).build())
+        create_only(&self.table, it)
     }
 }
 
@@ -62,21 +57,9 @@ impl InvoiceRead for DynamoStore {
 
 impl InvoiceNumbering for DynamoStore {
     async fn next_sequence(&self, year: i32) -> Result<u64, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::number_counter_pk(year)))
-            .key(keys::SK, s(keys::COUNTER_SK))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(from_sdk)?;
-        self.capacity.record_read(out.consumed_capacity());
-        match out.item() {
+        match self.get_consistent(keys::number_counter_pk(year), keys::COUNTER_SK).await? {
             None => Ok(1),
-            Some(item) => read_u64(item, "next_sequence"),
+            Some(item) => read_u64(&item, "next_sequence"),
         }
     }
 }
@@ -109,8 +92,7 @@ impl InvoiceWrite for DynamoStore {
             sentinel.insert(keys::SK.into(), s(keys::NUMBER_SENTINEL_SK));
             sentinel.insert("entity".into(), s("invoice_number"));
             sentinel.insert("invoice".into(), s(invoice.id.to_string()));
-            let put = Put::builder().table_name(&self.table).set_item(Some(sentinel)).condition_expression("attribute_not_exists(pk)");
-            writes.push(TransactWriteItem::builder().put(built(put.build())?).build());
+            writes.push(create_only(&self.table, sentinel)?);
         }
 
         // A new invoice needs its customer to exist at commit time.
@@ -124,19 +106,7 @@ impl InvoiceWrite for DynamoStore {
         }
         writes.extend(complete_item(&self.table, &change.reply)?);
 
-        let out = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .set_client_request_token(request_token(&change.outbox))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(from_transact)?;
-        self.capacity.record(out.consumed_capacity());
-        let units: f64 = out.consumed_capacity().iter().filter_map(|c| c.capacity_units()).sum();
-        tracing::debug!(invoice = %invoice.id, write_units = units, "invoice change committed");
-        Ok(())
+        self.transact(writes, request_token(&change.outbox)).await
     }
 }
 

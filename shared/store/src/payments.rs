@@ -3,23 +3,21 @@
 //! timeline items, the customer's balances, the processor ids it claims,
 //! the processor event it settles, the outbox and the saved answer.
 
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use o2c_domain::ids::PaymentId;
 use o2c_domain::payment::{Payment, PaymentStatus};
 use o2c_domain::ports::{EventSettlement, Page, PageRequest, PaymentChange, PaymentFilter, PaymentList, PaymentRead, PaymentWrite, StoreError, Versioned};
 
 use crate::balances::balance_write;
-use crate::error::{built, from_transact};
+use crate::error::built;
 use crate::keys;
+use crate::transact::{create_only, versioned_put};
 use crate::lists::query_shards;
 use crate::outbox::{outbox_put, request_token};
 use crate::processor_ledger::event_record_put;
 use crate::record::{from_data, n, read_u64, s, to_data, Item};
 use crate::reply::complete_item;
 use crate::DynamoStore;
-
-/// DynamoDB's limit on items per transaction.
-const MAX_TRANSACTION_ITEMS: usize = 100;
 
 impl DynamoStore {
     fn payment_put(&self, payment: &Payment, expected_version: Option<u64>) -> Result<TransactWriteItem, StoreError> {
@@ -38,12 +36,7 @@ impl DynamoStore {
         item.insert("status".into(), s(status.as_str()));
         item.insert("version".into(), n(version));
         item.insert("data".into(), to_data(payment)?);
-        let put = Put::builder().table_name(&self.table).set_item(Some(item));
-        let put = match expected_version {
-            None => put.condition_expression("attribute_not_exists(pk)"),
-            Some(v) => put.condition_expression("version = :expected").expression_attribute_values(":expected", n(v)),
-        };
-        Ok(TransactWriteItem::builder().put(built(put.build())?).build())
+        versioned_put(&self.table, item, expected_version)
     }
 }
 
@@ -75,8 +68,7 @@ impl PaymentWrite for DynamoStore {
             item.insert(keys::SK.into(), s(keys::PROCESSOR_REF_SK));
             item.insert("entity".into(), s("processor_ref"));
             item.insert("payment".into(), s(payment.id.to_string()));
-            let put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression("attribute_not_exists(pk)");
-            writes.push(TransactWriteItem::builder().put(built(put.build())?).build());
+            writes.push(create_only(&self.table, item)?);
         }
         match &change.settles {
             Some(EventSettlement::Record(record)) => writes.push(TransactWriteItem::builder().put(event_record_put(&self.table, record)?).build()),
@@ -100,20 +92,7 @@ impl PaymentWrite for DynamoStore {
             writes.push(outbox_put(&self.table, message)?);
         }
         writes.extend(complete_item(&self.table, &change.reply)?);
-        if writes.len() > MAX_TRANSACTION_ITEMS {
-            return Err(StoreError::Corrupt(format!("a payment change of {} items exceeds one transaction", writes.len())));
-        }
-        let out = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .set_client_request_token(request_token(&change.outbox))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(from_transact)?;
-        self.capacity.record(out.consumed_capacity());
-        Ok(())
+        self.transact(writes, request_token(&change.outbox)).await
     }
 }
 

@@ -9,7 +9,7 @@ use o2c_domain::invoice_number::InvoiceNumber;
 use o2c_domain::ports::{EventOutcome, EventRecord, ParkedEvent, PayerDirectory, ProcessorLedger, StoreError};
 use o2c_domain::processor_event::{ProcessorEvent, ProcessorRef};
 
-use crate::error::{built, from_sdk, from_transact};
+use crate::error::{built, from_sdk};
 use crate::keys;
 use crate::record::{from_data, s, to_data, Item};
 use crate::DynamoStore;
@@ -74,16 +74,9 @@ impl ProcessorLedger for DynamoStore {
                 .condition_expression("attribute_not_exists(pk)");
             writes.push(TransactWriteItem::builder().condition_check(built(check.build())?).build());
         }
-        let out = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(from_transact)?;
-        self.capacity.record(out.consumed_capacity());
-        Ok(())
+        // No token: a resent park fails on its own record, which the
+        // caller reads as "already recorded".
+        self.transact(writes, None).await
     }
 
     async fn record_ignored(&self, record: &EventRecord) -> Result<(), StoreError> {

@@ -10,7 +10,7 @@ use o2c_domain::ids::InvoiceId;
 use o2c_domain::ports::{SendClaim, SendLedger, StoreError};
 use o2c_domain::timeline::TimelineItem;
 
-use crate::error::{built, done_if_conflict, from_sdk, from_transact};
+use crate::error::{built, done_if_conflict, from_sdk};
 use crate::record::{n, s};
 use crate::DynamoStore;
 
@@ -46,14 +46,7 @@ impl DynamoStore {
         for invoice in invoices {
             writes.push(self.timeline_put(*invoice, timeline)?);
         }
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .client_request_token(timeline.id.ulid().to_string())
-            .send()
-            .await
-            .map_err(from_transact)?;
-        Ok(())
+        self.transact(writes, Some(timeline.id.ulid().to_string())).await
     }
 }
 
