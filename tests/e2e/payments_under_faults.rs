@@ -38,18 +38,25 @@ async fn payments_retried_through_lost_responses_and_conflicts_are_each_recorded
             let body = json!({"customer": invoice.customer, "amount": format!("1.{n:02}"), "currency": "EUR", "allocations": [{"invoice": invoice.id, "amount": format!("1.{n:02}")}]}).to_string();
             let idem = format!("pay-faults-{}-{n}", ulid::Ulid::new());
             tokio::spawn(async move {
-                // A client retrying the same request with the same key
-                // until it gets an answer that is not "try again".
-                for _ in 0..60 {
+                // A patient client: it retries the same request with the
+                // same key until it gets an answer that is not "try again".
+                // A claim whose release was lost to a fault stays locked
+                // for the key's 60 s lock, so patience means over a minute.
+                let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(90);
+                let mut last = String::new();
+                while tokio::time::Instant::now() < deadline {
                     let e = gateway_event("POST", "POST /v1/payments", "/v1/payments", None, &key, Some(body.clone()), &[("idempotency-key", &idem)]);
                     let (status, answer) = answer_of(&h.handle(e).await);
                     match status {
                         201 => return answer["id"].as_str().unwrap_or("").to_owned(),
-                        409 | 503 => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+                        409 | 503 => {
+                            last = format!("{status} {}", answer["code"]);
+                            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                        }
                         other => panic!("unexpected {other}: {answer}"),
                     }
                 }
-                panic!("never recorded");
+                panic!("never recorded; last answer {last}");
             })
         })
         .collect();
