@@ -77,6 +77,8 @@ pub struct Context {
     /// Waits before retrying a lost optimistic race (jittered backoff in
     /// production; none in pure tests).
     pause: Option<Pause>,
+    /// The company's holidays per country: reminders skip them.
+    holidays: std::sync::Arc<crate::holidays::Holidays>,
 }
 
 /// A wait before attempt `n` of a contended write, provided by the
@@ -85,7 +87,17 @@ pub type Pause = std::sync::Arc<dyn Fn(usize) -> std::pin::Pin<Box<dyn std::futu
 
 impl Context {
     pub fn new(clock: &dyn Clock, company_time_zone: TimeZone, correlation_id: Option<String>) -> Self {
-        Self { now: clock.now(), company_time_zone, correlation_id, ids: std::sync::Mutex::new(ulid::Generator::new()), pause: None }
+        Self { now: clock.now(), company_time_zone, correlation_id, ids: std::sync::Mutex::new(ulid::Generator::new()), pause: None, holidays: Default::default() }
+    }
+
+    /// Plans reminders around these holidays.
+    pub fn with_holidays(mut self, holidays: std::sync::Arc<crate::holidays::Holidays>) -> Self {
+        self.holidays = holidays;
+        self
+    }
+
+    pub fn holidays(&self) -> &crate::holidays::Holidays {
+        &self.holidays
     }
 
     /// Backs off between attempts of a contended write with `pause`.
@@ -115,7 +127,7 @@ impl Context {
         self.now().with_timezone(&self.company_time_zone.tz()).date_naive()
     }
 
-    pub(crate) fn event(&self, event_type: EventType, kind: AggregateKind, id: String, version: u64, payload: serde_json::Value) -> DomainEvent {
+    pub fn event(&self, event_type: EventType, kind: AggregateKind, id: String, version: u64, payload: serde_json::Value) -> DomainEvent {
         DomainEvent {
             id: self.next_event_id(),
             event_type,
@@ -251,6 +263,7 @@ pub async fn create_invoice<S: CustomerRead + InvoiceWrite + InvoiceNumbering>(
             let today = ctx.company_today();
             let number = claim_candidate(store, invoice.numbering_year(today)).await?;
             invoice.finalize(number, today, ctx.now())?;
+            invoice.plan_reminders(&customer.dunning_policy(), customer.time_zone, ctx.holidays().for_customer(customer));
             let effects = finalization_effects(ctx, &invoice, 1, number);
             timeline.extend(effects.timeline);
             outbox.extend(effects.outbox);
@@ -317,15 +330,15 @@ pub async fn finalize_invoice<S: CustomerRead + InvoiceRead + InvoiceWrite + Inv
             // Decide before spending a counter read.
             invoice.status.next(crate::invoice_status::Trigger::Finalize { due_is_zero: false }).map_err(InvoiceError::from)?;
         }
-        if !override_credit_hold {
-            // Read only when it matters: the hold is the customer's.
-            let customer = store.customer(invoice.customer).await?.ok_or(ActionError::NotFound("customer"))?.value;
-            if customer.credit_hold {
-                return Err(ActionError::CreditHold);
-            }
+        // The customer's hold, policy and time zone decide the finalize
+        // and the reminders it plans.
+        let customer = store.customer(invoice.customer).await?.ok_or(ActionError::NotFound("customer"))?.value;
+        if customer.credit_hold && !override_credit_hold {
+            return Err(ActionError::CreditHold);
         }
         let number = claim_candidate(store, invoice.numbering_year(today)).await?;
         invoice.finalize(number, today, ctx.now())?;
+        invoice.plan_reminders(&customer.dunning_policy(), customer.time_zone, ctx.holidays().for_customer(&customer));
         let effects = finalization_effects(ctx, &invoice, now.version + 1, number);
         Ok(Planned {
             invoice,

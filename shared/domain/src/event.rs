@@ -74,6 +74,18 @@ pub enum EventType {
     PaymentDisputed,
     #[serde(rename = "payment.dispute_closed")]
     PaymentDisputeClosed,
+    /// A dunning step went into a reminder for this invoice.
+    #[serde(rename = "invoice.reminder_issued")]
+    InvoiceReminderIssued,
+    /// The promised date passed unpaid: reminders resume.
+    #[serde(rename = "invoice.promise_broken")]
+    InvoicePromiseBroken,
+    /// One reminder email to a customer, listing its invoices (a delivery request).
+    #[serde(rename = "reminder.issued")]
+    ReminderIssued,
+    /// A dunning step put the customer on credit hold.
+    #[serde(rename = "customer.credit_hold_placed")]
+    CustomerCreditHoldPlaced,
 }
 
 impl EventType {
@@ -100,6 +112,10 @@ impl EventType {
             Self::PaymentFundsReinstated => "payment.funds_reinstated",
             Self::PaymentDisputed => "payment.disputed",
             Self::PaymentDisputeClosed => "payment.dispute_closed",
+            Self::InvoiceReminderIssued => "invoice.reminder_issued",
+            Self::InvoicePromiseBroken => "invoice.promise_broken",
+            Self::ReminderIssued => "reminder.issued",
+            Self::CustomerCreditHoldPlaced => "customer.credit_hold_placed",
         }
     }
 }

@@ -168,6 +168,9 @@ pub struct Invoice {
     /// The customer promised to pay by this date: reminders pause until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promised_until: Option<NaiveDate>,
+    /// The dunning steps planned at finalize, with what became of each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reminders: Vec<crate::reminder::ReminderSlot>,
     pub created_at: DateTime<Utc>,
     pub finalized_at: Option<DateTime<Utc>>,
     pub paid_at: Option<DateTime<Utc>>,
@@ -199,6 +202,7 @@ impl Invoice {
             disputed: false,
             dispute_reason: None,
             promised_until: None,
+            reminders: Vec::new(),
             created_at: now,
             finalized_at: None,
             paid_at: None,
