@@ -60,7 +60,7 @@ async fn main() {
 
     let (secret, hash, record) = o2c_api::keys::new_api_key("bench", o2c_domain::api_key::Scope::ALL.to_vec(), chrono::Utc::now()).expect("key");
     store.create_api_key(hash, &record).await.expect("bench key (is the local stack running?)");
-    let settings = Settings { table_name: table.clone(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default() };
+    let settings = Settings { table_name: table.clone(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default(), reminder_queue_url: String::new(), holidays: Default::default() };
     let invoices = o2c_fn_invoices_api::Handler::new(store.clone(), settings, Arc::new(SystemClock));
 
     let customer_store = store.clone();

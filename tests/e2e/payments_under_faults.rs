@@ -28,7 +28,7 @@ async fn payments_retried_through_lost_responses_and_conflicts_are_each_recorded
     let (key, hash, record) = o2c_api::keys::new_api_key("payment-faults", Scope::ALL.to_vec(), chrono::Utc::now()).expect("key");
     store.create_api_key(hash, &record).await.expect("key stored");
     let invoice = open_invoice(&store).await;
-    let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default() };
+    let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default(), reminder_queue_url: String::new(), holidays: Default::default() };
     let handler = Arc::new(Handler::new(store.clone(), settings, Arc::new(SystemClock)));
 
     proxy.set_rates(FaultRates { conflict: 0.15, throttle: 0.05, server_error: 0.05, timeout: 0.0, lost_response: 0.1 });

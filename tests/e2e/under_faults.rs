@@ -37,7 +37,7 @@ async fn rig(seed: u64) -> Rig {
     store.create_api_key(hash, &record).await.expect("key stored");
     let c = o2c_e2e::test_customer("Race GmbH", "EUR");
     store.commit_customer(CustomerChange { customer: &c, expected_version: None, outbox: vec![], reply: None }).await.expect("customer");
-    let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default() };
+    let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default(), reminder_queue_url: String::new(), holidays: Default::default() };
     Rig { proxy, handler: Arc::new(Handler::new(store, settings, Arc::new(SystemClock))), key, customer: c.id.to_string() }
 }
 

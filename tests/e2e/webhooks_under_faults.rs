@@ -31,7 +31,7 @@ async fn rig(seed: u64) -> Rig {
     let timeouts = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder().operation_attempt_timeout(std::time::Duration::from_secs(2)).build();
     let config = aws_sdk_dynamodb::config::Builder::from(&aws).endpoint_url(proxy.endpoint()).timeout_config(timeouts).build();
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), o2c_e2e::table_name());
-    let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default() };
+    let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default(), reminder_queue_url: String::new(), holidays: Default::default() };
     let webhook = WebhookSettings { secret: Some(secret()), livemode: false, source: None };
     Rig { proxy, handler: Arc::new(Handler::new(store.clone(), settings, webhook, Arc::new(SystemClock))), store }
 }
@@ -150,7 +150,7 @@ async fn a_body_the_gateway_base64_encoded_is_verified_over_its_decoded_bytes() 
 #[tokio::test]
 async fn without_a_secret_every_event_is_refused_as_unavailable_and_changes_nothing() {
     let rig = rig(13).await;
-    let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default() };
+    let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default(), reminder_queue_url: String::new(), holidays: Default::default() };
     let closed = Handler::new(rig.store.clone(), settings, WebhookSettings { secret: None, livemode: false, source: None }, Arc::new(SystemClock));
     let invoice = open_invoice(&rig.store).await;
     let body = payment_succeeded(&Ids::new(), 1000, "eur", json!({"invoice_id": invoice.id})).to_string();
@@ -235,7 +235,7 @@ async fn a_webhook_that_dies_after_its_payment_commits_applies_the_parked_refund
     let invoice = open_invoice(&rig.store).await;
     let crash = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let store = CrashAfterCommit { inner: rig.store.clone(), crash: crash.clone() };
-    let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default() };
+    let settings = Settings { table_name: o2c_e2e::table_name(), event_bus_name: "o2c-local".into(), delivery_queue_url: String::new(), company_time_zone: TimeZone::default(), reminder_queue_url: String::new(), holidays: Default::default() };
     let handler = Handler::new(store, settings, WebhookSettings { secret: Some(secret()), livemode: false, source: None }, Arc::new(SystemClock));
     let send = |body: String| {
         let h = &handler;

@@ -56,7 +56,7 @@ where
     }
 
     async fn route(&self, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-        let ctx = Context::new(self.clock.as_ref(), self.settings.company_time_zone, Some(req.correlation_id.clone()));
+        let ctx = Context::new(self.clock.as_ref(), self.settings.company_time_zone, Some(req.correlation_id.clone())).with_holidays(self.settings.holidays.clone());
         match req.route_key.as_str() {
             "POST /v1/invoices" => {
                 let principal = self.auth.authorize(&req, Scope::InvoicesWrite).await?;

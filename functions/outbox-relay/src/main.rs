@@ -14,6 +14,7 @@ async fn main() -> Result<(), Error> {
         events: aws_sdk_eventbridge::Client::new(&aws),
         event_bus_name: settings.event_bus_name,
         delivery_queue_url: settings.delivery_queue_url,
+        reminder_queue_url: settings.reminder_queue_url,
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move { Ok::<_, Error>(relay.handle(event.payload).await) })).await
 }

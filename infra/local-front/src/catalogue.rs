@@ -44,6 +44,7 @@ pub const CATALOGUE: &[Entry] = &[
     Entry { logical_id: "OutboxRelayFunction", kind: Kind::DynamoDbStream },
     Entry { logical_id: "InvoiceDeliveryFunction", kind: Kind::Sqs },
     Entry { logical_id: "MailFeedbackFunction", kind: Kind::EventRule },
+    Entry { logical_id: "RemindersFunction", kind: Kind::Sqs },
 ];
 
 #[derive(Clone)]
@@ -96,6 +97,7 @@ pub async fn build(aws: &aws_config::SdkConfig, settings: &Settings) -> BTreeMap
                     events: aws_sdk_eventbridge::Client::new(aws),
                     event_bus_name: settings.event_bus_name.clone(),
                     delivery_queue_url: settings.delivery_queue_url.clone(),
+                    reminder_queue_url: settings.reminder_queue_url.clone(),
                 }));
                 Handler::Stream(Arc::new(move |e| {
                     let r = relay.clone();
@@ -116,6 +118,15 @@ pub async fn build(aws: &aws_config::SdkConfig, settings: &Settings) -> BTreeMap
                 Handler::Event(Arc::new(move |e| {
                     let f = f.clone();
                     Box::pin(async move { f.handle(e).await.map_err(|e| e.to_string()) })
+                }))
+            }
+            "RemindersFunction" => {
+                let config = o2c_fn_reminders::schedules::SchedulerConfig::from_env().unwrap_or_else(|e| panic!("local reminders: {e}"));
+                let schedules = o2c_fn_reminders::schedules::SchedulerSchedules { client: aws_sdk_scheduler::Client::new(aws), config };
+                let r = Arc::new(o2c_fn_reminders::Reminders::new(store.clone(), schedules, settings.holidays.clone(), settings.company_time_zone, Arc::new(SystemClock)));
+                Handler::Queue(Arc::new(move |e| {
+                    let r = r.clone();
+                    Box::pin(async move { r.handle(e).await })
                 }))
             }
             other => unreachable!("catalogue entry {other} has no wiring"),

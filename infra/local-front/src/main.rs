@@ -81,13 +81,27 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut overrides = BTreeMap::new();
     overrides.insert("O2C_COMPANY_TIME_ZONE".to_owned(), env_or("O2C_COMPANY_TIME_ZONE", "UTC"));
     overrides.insert("O2C_FROM_EMAIL".to_owned(), from_email);
+    for k in ["O2C_HOLIDAYS", "O2C_COMPANY_COUNTRY"] {
+        if let Ok(v) = std::env::var(k) {
+            overrides.insert(k.to_owned(), v);
+        }
+    }
     let env = resources::resolve_environment(&template, &local, &overrides);
+    // The reminders function reads its Scheduler settings from the
+    // environment, as deployed.
+    for (k, v) in env.iter().filter(|(k, _)| k.starts_with("O2C_REMINDER_")) {
+        std::env::set_var(k, v);
+    }
     let get = |k: &str| env.get(k).cloned().ok_or_else(|| format!("template sets no {k}"));
     let settings = Settings {
         table_name: get("O2C_TABLE_NAME")?,
         event_bus_name: get("O2C_EVENT_BUS_NAME")?,
         delivery_queue_url: get("O2C_DELIVERY_QUEUE_URL")?,
         company_time_zone: o2c_domain::customer::TimeZone::parse(&get("O2C_COMPANY_TIME_ZONE")?).map_err(|e| e.to_string())?,
+        reminder_queue_url: get("O2C_REMINDER_QUEUE_URL")?,
+        holidays: std::sync::Arc::new(
+            o2c_domain::holidays::Holidays::parse(&env.get("O2C_HOLIDAYS").cloned().unwrap_or_default(), &env.get("O2C_COMPANY_COUNTRY").cloned().unwrap_or_default()).map_err(|e| e.to_string())?,
+        ),
     };
     seed_dev_key(&DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), settings.table_name.clone()), &dev_key).await?;
     store_webhook_secret(&aws, &env_or("STRIPE_WEBHOOK_SECRET", "whsec_local_dev")).await?;

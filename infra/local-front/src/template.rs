@@ -56,6 +56,28 @@ pub struct Function {
     pub events: Vec<EventSource>,
 }
 
+/// An `AWS::Events::Rule` with a `ScheduleExpression`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduledRule {
+    pub logical_id: String,
+    /// The rule's `Name` (may be an intrinsic); CloudFormation generates one
+    /// when absent.
+    pub name: Option<Value>,
+    pub schedule_expression: String,
+    /// `State` is not `DISABLED`.
+    pub enabled: bool,
+    pub targets: Vec<RuleTarget>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleTarget {
+    pub id: String,
+    /// Logical id of the resource the target's `Arn` points at.
+    pub resource: String,
+    /// The target's constant `Input` (JSON text), sent instead of the event.
+    pub input: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Template {
     pub functions: BTreeMap<String, Function>,
@@ -64,6 +86,13 @@ pub struct Template {
     /// Logical id -> `Properties` of each `AWS::SQS::Queue`.
     pub queues: BTreeMap<String, Value>,
     pub event_buses: Vec<String>,
+    /// Logical id -> rule, for each `AWS::Events::Rule` with a schedule.
+    pub scheduled_rules: BTreeMap<String, ScheduledRule>,
+    /// Logical id -> `Name` (may be an intrinsic; `Null` when absent) of
+    /// each `AWS::Scheduler::ScheduleGroup`.
+    pub schedule_groups: BTreeMap<String, Value>,
+    /// Logical id -> `Type` of every resource.
+    pub resource_types: BTreeMap<String, String>,
     /// `Globals.Function.Environment.Variables`, intrinsic functions kept
     /// as `{"Ref": ...}` / `{"Fn::GetAtt": ...}` objects.
     pub environment: BTreeMap<String, Value>,
@@ -119,6 +148,9 @@ impl Template {
             tables: BTreeMap::new(),
             queues: BTreeMap::new(),
             event_buses: Vec::new(),
+            scheduled_rules: BTreeMap::new(),
+            schedule_groups: BTreeMap::new(),
+            resource_types: BTreeMap::new(),
             environment: BTreeMap::new(),
             parameters: BTreeMap::new(),
         };
@@ -136,6 +168,7 @@ impl Template {
         for (id, r) in resources {
             let kind = r.get("Type").and_then(Value::as_str).unwrap_or("");
             let props = r.get("Properties").cloned().unwrap_or(Value::Null);
+            t.resource_types.insert(id.clone(), kind.to_owned());
             match kind {
                 "AWS::Serverless::Function" => {
                     let events = props.get("Events").and_then(Value::as_object).map(|evs| evs.iter().map(|(n, e)| parse_event(n, e)).collect::<Result<Vec<_>, _>>()).transpose()?.unwrap_or_default();
@@ -148,6 +181,12 @@ impl Template {
                     t.queues.insert(id.clone(), props);
                 }
                 "AWS::Events::EventBus" => t.event_buses.push(id.clone()),
+                "AWS::Events::Rule" if props.get("ScheduleExpression").is_some() => {
+                    t.scheduled_rules.insert(id.clone(), parse_scheduled_rule(id, &props)?);
+                }
+                "AWS::Scheduler::ScheduleGroup" => {
+                    t.schedule_groups.insert(id.clone(), props.get("Name").cloned().unwrap_or(Value::Null));
+                }
                 _ => {}
             }
         }
@@ -166,6 +205,39 @@ impl Template {
         }
         out
     }
+}
+
+fn parse_scheduled_rule(id: &str, p: &Value) -> Result<ScheduledRule, TemplateError> {
+    let shape = |what: String| TemplateError::Shape(format!("rule {id}: {what}"));
+    let schedule_expression = p.get("ScheduleExpression").and_then(Value::as_str).ok_or_else(|| shape("ScheduleExpression must be a plain string".into()))?.to_owned();
+    let targets = p
+        .get("Targets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|target| {
+            let tid = target.get("Id").and_then(Value::as_str).unwrap_or("").to_owned();
+            for unsupported in ["InputPath", "InputTransformer"] {
+                if target.get(unsupported).is_some() {
+                    return Err(shape(format!("target {tid}: {unsupported} is not emulated locally")));
+                }
+            }
+            let resource = target.get("Arn").and_then(referenced_id).ok_or_else(|| shape(format!("target {tid}: Arn must be a !GetAtt of a template resource")))?;
+            let input = match target.get("Input") {
+                None => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(_) => return Err(shape(format!("target {tid}: Input must be a JSON string"))),
+            };
+            Ok(RuleTarget { id: tid, resource, input })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ScheduledRule {
+        logical_id: id.to_owned(),
+        name: p.get("Name").cloned(),
+        schedule_expression,
+        enabled: p.get("State").and_then(Value::as_str) != Some("DISABLED"),
+        targets,
+    })
 }
 
 fn parse_event(name: &str, e: &Value) -> Result<EventSource, TemplateError> {
@@ -226,5 +298,43 @@ mod tests {
         let EventSource::DynamoDbStream(s) = &t.functions["F"].events[0] else { panic!() };
         assert_eq!(s.table, "T");
         assert_eq!(s.filters[0]["eventName"][0], "INSERT");
+    }
+
+    fn real_template() -> Template {
+        Template::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml")).expect("template.yaml parses")
+    }
+
+    #[test]
+    fn the_reminder_sweep_rule_is_read_with_its_schedule_and_queue_target() {
+        let t = real_template();
+        let rule = &t.scheduled_rules["ReminderSweepRule"];
+        assert_eq!(rule.schedule_expression, "cron(5 0 * * ? *)");
+        assert!(rule.enabled);
+        assert_eq!(rule.targets, vec![RuleTarget { id: "reminder-queue".into(), resource: "ReminderQueue".into(), input: None }]);
+        assert!(t.queues.contains_key("ReminderQueue"));
+    }
+
+    #[test]
+    fn every_scheduled_rule_of_the_template_has_an_expression_the_local_front_evaluates() {
+        for rule in real_template().scheduled_rules.values() {
+            crate::schedule::Schedule::parse(&rule.schedule_expression).unwrap_or_else(|e| panic!("{}: {e}", rule.logical_id));
+        }
+    }
+
+    #[test]
+    fn the_reminder_schedule_group_keeps_its_name_as_a_sub() {
+        let t = real_template();
+        assert_eq!(t.schedule_groups["ReminderScheduleGroup"], serde_json::json!({"Fn::Sub": "o2c-${Stage}-reminders"}));
+        assert_eq!(t.resource_types["ReminderSchedulerRole"], "AWS::IAM::Role");
+    }
+
+    #[test]
+    fn a_rule_target_carries_its_constant_input_and_refuses_input_transformers() {
+        let rule = |target: &str| format!("Resources:\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: rate(1 hour)\n      State: DISABLED\n      Targets:\n        - Id: q\n          Arn: !GetAtt Q.Arn\n{target}");
+        let t = Template::parse(&rule("          Input: '{\"kind\":\"tick\"}'\n")).unwrap();
+        let r = &t.scheduled_rules["R"];
+        assert!(!r.enabled);
+        assert_eq!(r.targets[0].input.as_deref(), Some("{\"kind\":\"tick\"}"));
+        assert!(Template::parse(&rule("          InputPath: $.detail\n")).is_err());
     }
 }

@@ -9,6 +9,10 @@ pub struct Settings {
     pub event_bus_name: String,
     pub delivery_queue_url: String,
     pub company_time_zone: TimeZone,
+    /// Where invoices to (re)schedule reminders for are queued.
+    pub reminder_queue_url: String,
+    /// The company's holidays per country (`O2C_HOLIDAYS`, `O2C_COMPANY_COUNTRY`).
+    pub holidays: std::sync::Arc<o2c_domain::holidays::Holidays>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +21,8 @@ pub enum SettingsError {
     Missing(&'static str),
     #[error("O2C_COMPANY_TIME_ZONE is not an IANA time zone")]
     TimeZone,
+    #[error("O2C_HOLIDAYS / O2C_COMPANY_COUNTRY: {0}")]
+    Holidays(#[from] o2c_domain::holidays::HolidaysError),
 }
 
 impl Settings {
@@ -28,6 +34,11 @@ impl Settings {
             event_bus_name: var("O2C_EVENT_BUS_NAME")?,
             delivery_queue_url: var("O2C_DELIVERY_QUEUE_URL")?,
             company_time_zone: TimeZone::parse(&tz).map_err(|_| SettingsError::TimeZone)?,
+            reminder_queue_url: std::env::var("O2C_REMINDER_QUEUE_URL").unwrap_or_default(),
+            holidays: std::sync::Arc::new(o2c_domain::holidays::Holidays::parse(
+                &std::env::var("O2C_HOLIDAYS").unwrap_or_default(),
+                &std::env::var("O2C_COMPANY_COUNTRY").unwrap_or_default(),
+            )?),
         })
     }
 }

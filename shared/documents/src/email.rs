@@ -210,6 +210,18 @@ pub(crate) fn cc_list(customer: &Customer) -> Vec<Email> {
     cc
 }
 
+/// An entity id (payment, reminder) as it may appear inside a Message-ID:
+/// ASCII letters, digits, `-` and `_` only (mail-builder writes the id as
+/// given), at most 64 of them; `fallback` when nothing is left.
+pub(crate) fn message_id_part(id: &str, fallback: &str) -> String {
+    let id: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).take(64).collect();
+    if id.is_empty() {
+        fallback.to_owned()
+    } else {
+        id
+    }
+}
+
 /// The domain of the sender address, for Message-IDs.
 pub(crate) fn domain_of(email: &Email) -> &str {
     email.as_str().rsplit_once('@').map_or("localhost", |(_, d)| d)

@@ -10,6 +10,8 @@ pub enum DocumentError {
     NotFinalized,
     #[error("the invoice has {lines} lines; documents render at most {MAX_LINES}")]
     TooManyLines { lines: usize },
+    #[error("a reminder must list at least one invoice")]
+    NoInvoices,
     #[error("rendering the {template} template failed: {source}")]
     Template { template: &'static str, source: askama::Error },
     #[error("writing the MIME message failed: {0}")]

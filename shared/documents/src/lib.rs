@@ -21,7 +21,10 @@
 //! `templates/receipt.*`): what was received, when (the day in the
 //! customer's time zone) and how, the invoices it settled and any credit
 //! held on account, as `multipart/alternative` [text, html] without an
-//! attachment.
+//! attachment. The dunning reminder ([`reminder`], `templates/reminder.*`)
+//! is built the same way: the invoices a fired dunning step is about, with
+//! days overdue or until due, the total due, how to pay and any credit
+//! hold, in one of four tones (`friendly`, `reminder`, `firm`, `final`).
 //!
 //! # Choices
 //! - **PDF: `pdf-writer` 0.15.0** (typst's low-level writer; depends only on
@@ -65,6 +68,7 @@ pub mod error;
 pub mod locale;
 pub mod pdf;
 pub mod receipt;
+pub mod reminder;
 pub mod sample;
 pub mod view;
 
@@ -78,15 +82,18 @@ pub use email::{compose_invoice_email_at, invoice_email_parts, InvoiceEmailParts
 pub use error::DocumentError;
 pub use locale::{format_date, format_money, Lang};
 pub use receipt::{compose_receipt_email, compose_receipt_email_at, ReceiptFacts, ReceiptLine};
+pub use reminder::{compose_reminder_email, compose_reminder_email_at, ReminderFacts, ReminderLine};
 pub use view::InvoiceView;
 
-/// What a message is about. Reminders and statements join here, each
-/// with its own templates and catalog sentences.
+/// What a message is about. Statements join here, each with its own
+/// templates and catalog sentences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MessageKind {
     Invoice,
     /// A payment was received: [`compose_receipt_email`].
     Receipt,
+    /// A dunning step fired: [`compose_reminder_email`].
+    Reminder,
 }
 
 impl MessageKind {
@@ -95,6 +102,7 @@ impl MessageKind {
         match self {
             MessageKind::Invoice => "invoice",
             MessageKind::Receipt => "receipt",
+            MessageKind::Reminder => "reminder",
         }
     }
 }

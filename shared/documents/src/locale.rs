@@ -143,7 +143,7 @@ pub fn format_number(value: Decimal, lang: Lang) -> String {
 
 /// A currency amount with `dp` decimals and the currency's symbol or code
 /// placed as the language writes it.
-fn format_currency_amount(value: Decimal, currency: Currency, dp: u32, lang: Lang) -> String {
+pub(crate) fn format_currency_amount(value: Decimal, currency: Currency, dp: u32, lang: Lang) -> String {
     let digits = format_decimal(value, dp, lang);
     let (sign, digits) = match digits.strip_prefix('-') {
         Some(rest) => ("-", rest),

@@ -11,7 +11,7 @@ use o2c_domain::money::Money;
 
 use crate::branding::{clean, Branding};
 use crate::catalog::{self, Labels, ReceiptEmailCopy, ReceiptEmailFacts, ReceiptLabels};
-use crate::email::{cc_list, domain_of, raw_mime, Envelope};
+use crate::email::{cc_list, domain_of, message_id_part, raw_mime, Envelope};
 use crate::error::DocumentError;
 use crate::locale::{format_date, format_money, Lang};
 use crate::view::{Party, Row};
@@ -155,25 +155,13 @@ fn parts(facts: &ReceiptFacts, customer: &Customer, branding: &Branding) -> Resu
     Ok(Parts { lang, subject, html, text })
 }
 
-/// The payment id as it may appear inside a Message-ID: ASCII letters,
-/// digits, `-` and `_` only (mail-builder writes the id as given), at most
-/// 64 of them.
-fn message_id_part(payment_id: &str) -> String {
-    let id: String = payment_id.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).take(64).collect();
-    if id.is_empty() {
-        "receipt".to_owned()
-    } else {
-        id
-    }
-}
-
 /// [`compose_receipt_email`] at a given instant: `now` sets the Date
 /// header and makes the Message-ID (`<payment id>.<millis>@<sender
 /// domain>`) unique per send.
 pub fn compose_receipt_email_at(facts: &ReceiptFacts, customer: &Customer, branding: &Branding, now: DateTime<Utc>) -> Result<Composed, DocumentError> {
     let parts = parts(facts, customer, branding)?;
     let cc = cc_list(customer);
-    let message_id = format!("{}.{}@{}", message_id_part(&facts.payment_id), now.timestamp_millis(), domain_of(&branding.from));
+    let message_id = format!("{}.{}@{}", message_id_part(&facts.payment_id, "receipt"), now.timestamp_millis(), domain_of(&branding.from));
     let raw = raw_mime(
         &Envelope {
             from_name: &branding.company_name,

@@ -307,7 +307,7 @@ fn finalization_effects(ctx: &Context, invoice: &Invoice, version: u64, number: 
         }),
     );
     let mut timeline = vec![TimelineItem::from_event(&finalized, format!("Finalized as {number}, due {}", invoice.due_date.map(|d| d.to_string()).unwrap_or_default()))];
-    let mut outbox = vec![OutboxMessage::new(finalized, &[Destination::EventBus, Destination::DeliveryQueue])];
+    let mut outbox = vec![OutboxMessage::new(finalized, &[Destination::EventBus, Destination::DeliveryQueue, Destination::ReminderQueue])];
     if invoice.status == InvoiceStatus::Paid {
         let paid = ctx.event(EventType::InvoicePaid, AggregateKind::Invoice, id.to_string(), version, json!({ "invoice": id, "customer": invoice.customer, "number": number }));
         timeline.push(TimelineItem::from_event(&paid, "Paid: nothing was due"));
@@ -481,7 +481,10 @@ pub async fn record_customer_word<S: InvoiceRead + InvoiceWrite>(store: &S, ctx:
         };
         let event = ctx.event(event_type, AggregateKind::Invoice, id.to_string(), version, payload);
         let timeline = vec![TimelineItem::from_event(&event, summary)];
-        Ok(Planned { invoice, expected_version: Some(now.version), claims_number: None, balance_change: None, outbox: vec![OutboxMessage::new(event, &[Destination::EventBus])], timeline })
+        // A resolution or a promise moves the reminders: the reminder
+        // function re-plans them.
+        let destinations: &[Destination] = if event_type == EventType::InvoiceDisputed { &[Destination::EventBus] } else { &[Destination::EventBus, Destination::ReminderQueue] };
+        Ok(Planned { invoice, expected_version: Some(now.version), claims_number: None, balance_change: None, outbox: vec![OutboxMessage::new(event, destinations)], timeline })
     })
     .await
 }

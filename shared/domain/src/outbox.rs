@@ -13,6 +13,8 @@ pub enum Destination {
     EventBus,
     /// The invoice delivery queue, consumed by the emailing function.
     DeliveryQueue,
+    /// The reminder queue: invoices whose reminders must be (re)scheduled.
+    ReminderQueue,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

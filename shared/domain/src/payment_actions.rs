@@ -584,7 +584,8 @@ where
                         invoice.disputed = open;
                         let e = ctx.event(invoice_type, AggregateKind::Invoice, id.to_string(), before_inv.version + 1, json!({ "invoice": id, "customer": invoice.customer, "number": invoice.number, "payment": payment.id, "dispute": dispute, "status": status, "reason": reason }));
                         timeline.push(TimelineItem::from_event(&e, format!("{verb} ({status}) through {} {dispute}", payment.id)));
-                        effects.outbox.push(OutboxMessage::new(e, &[Destination::EventBus]));
+                        let destinations: &[Destination] = if open { &[Destination::EventBus] } else { &[Destination::EventBus, Destination::ReminderQueue] };
+                        effects.outbox.push(OutboxMessage::new(e, destinations));
                     }
                 }
                 let e = ctx.event(payment_type, AggregateKind::Payment, payment.id.to_string(), version, json!({ "payment": payment.id, "dispute": dispute, "charge": charge, "status": status, "reason": reason, "amount": amount.to_string(), "currency": currency }));
@@ -669,7 +670,8 @@ fn reverse_portions(ctx: &Context, payment: &Payment, portions: &[crate::payment
             json!({ "invoice": id, "customer": invoice.customer, "number": invoice.number, "payment": payment.id, "amount": portion.amount.to_string(), "currency": portion.amount.currency(), "reason": why, "amount_due": invoice.amount_due().to_string(), "status": invoice.status }),
         );
         timeline.push(TimelineItem::from_event(&e, format!("{} {} of {} taken back ({why}); {} due, {}", portion.amount, portion.amount.currency(), payment.id, invoice.amount_due(), invoice.status.as_str())));
-        effects.outbox.push(OutboxMessage::new(e, &[Destination::EventBus]));
+        // Open again: the reminders it skipped while paid are re-planned.
+        effects.outbox.push(OutboxMessage::new(e, &[Destination::EventBus, Destination::ReminderQueue]));
     }
     Ok(())
 }

@@ -343,3 +343,51 @@ pub enum PaymentFilter {
 pub trait PaymentList: Send + Sync {
     fn list_payments(&self, filter: &PaymentFilter, page: &PageRequest) -> impl Future<Output = Result<Page<crate::payment::Payment>, StoreError>> + Send;
 }
+
+/// One entry of the reminder index: an invoice whose next step goes out
+/// at `send_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexedReminder {
+    pub customer: CustomerId,
+    pub send_at: DateTime<Utc>,
+    pub invoice: InvoiceId,
+}
+
+/// Remindable invoices filed under their next step's instant: reads cost
+/// what is due, never what is open.
+pub trait ReminderIndex: Send + Sync {
+    /// `customer`'s invoices whose next step is at exactly `send_at`.
+    fn reminders_at(&self, customer: CustomerId, send_at: DateTime<Utc>) -> impl Future<Output = Result<Vec<IndexedReminder>, StoreError>> + Send;
+    /// Every invoice whose next step is in `[from, to)`.
+    fn reminders_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> impl Future<Output = Result<Vec<IndexedReminder>, StoreError>> + Send;
+}
+
+/// What one reminder fire writes, atomically: each invoice under the
+/// version it was read at, their timeline items, the customer's hold,
+/// and the outbox (the reminder's delivery request among them).
+#[derive(Debug, Clone)]
+pub struct ReminderChange<'a> {
+    pub invoices: &'a [Versioned<Invoice>],
+    pub customer: Option<Versioned<&'a Customer>>,
+    pub timeline: &'a [(InvoiceId, TimelineItem)],
+    pub outbox: Vec<OutboxMessage>,
+}
+
+pub trait ReminderWrite: Send + Sync {
+    fn commit_reminders(&self, change: ReminderChange<'_>) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    /// Throttled or unavailable: the message is retried (and the daily
+    /// sweep sends anything a missing schedule would have).
+    #[error("the scheduler is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// One-time schedules that fire a customer's reminders at an instant.
+pub trait ReminderSchedules: Send + Sync {
+    /// Makes sure a schedule fires `(customer, send_at)`; one that exists
+    /// already (same deterministic name) is left as it is.
+    fn ensure(&self, customer: CustomerId, send_at: DateTime<Utc>) -> impl Future<Output = Result<(), ScheduleError>> + Send;
+}

@@ -18,6 +18,7 @@ pub struct Publisher {
     pub events: aws_sdk_eventbridge::Client,
     pub event_bus_name: String,
     pub delivery_queue_url: String,
+    pub reminder_queue_url: String,
 }
 
 impl Publisher {
@@ -67,6 +68,7 @@ impl MessagePublish for Publisher {
             match destination {
                 Destination::EventBus => self.to_bus(message, &body).await?,
                 Destination::DeliveryQueue => self.to_queue(&self.delivery_queue_url, message, &body).await?,
+                Destination::ReminderQueue => self.to_queue(&self.reminder_queue_url, message, &body).await?,
             }
         }
         tracing::info!(event_id = %message.event.id, event_type = message.event.event_type.as_str(), correlation_id = message.event.correlation_id.as_deref().unwrap_or(""), "outbox message relayed");

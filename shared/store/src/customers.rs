@@ -35,10 +35,11 @@ fn assemble(profile: &Item, balance: Option<&Item>) -> Result<Versioned<Customer
     Ok(Versioned { value: customer, version: read_u64(profile, "version")? })
 }
 
-impl CustomerWrite for DynamoStore {
-    async fn commit_customer(&self, change: CustomerChange<'_>) -> Result<(), StoreError> {
-        let customer = change.customer;
-        let version = change.expected_version.map_or(1, |v| v + 1);
+impl DynamoStore {
+    /// The customer's profile item (not its balances, which only move by
+    /// ADD), created or put under its version.
+    pub(crate) fn customer_profile_put(&self, customer: &Customer, expected_version: Option<u64>) -> Result<TransactWriteItem, StoreError> {
+        let version = expected_version.map_or(1, |v| v + 1);
         let mut profile = Item::new();
         profile.insert(keys::PK.into(), s(keys::customer_pk(customer.id)));
         profile.insert(keys::SK.into(), s(keys::CUSTOMER_PROFILE_SK));
@@ -52,11 +53,18 @@ impl CustomerWrite for DynamoStore {
         profile.insert("version".into(), n(version));
         profile.insert("data".into(), to_data(customer)?);
         let put = Put::builder().table_name(&self.table).set_item(Some(profile));
-        let put = match change.expected_version {
+        let put = match expected_version {
             None => put.condition_expression("attribute_not_exists(pk)"),
             Some(v) => put.condition_expression("version = :expected").expression_attribute_values(":expected", n(v)),
         };
-        let mut writes = vec![TransactWriteItem::builder().put(built(put.build())?).build()];
+        Ok(TransactWriteItem::builder().put(built(put.build())?).build())
+    }
+}
+
+impl CustomerWrite for DynamoStore {
+    async fn commit_customer(&self, change: CustomerChange<'_>) -> Result<(), StoreError> {
+        let customer = change.customer;
+        let mut writes = vec![self.customer_profile_put(customer, change.expected_version)?];
 
         if change.expected_version.is_none() {
             let mut balance = Item::new();

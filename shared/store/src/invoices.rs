@@ -30,6 +30,12 @@ impl DynamoStore {
         item.insert(keys::GSI2SK.into(), s(invoice.id.to_string()));
         item.insert(keys::GSI3PK.into(), s(keys::invoices_by_status_pk(invoice.status.as_str(), invoice.id)));
         item.insert(keys::GSI3SK.into(), s(invoice.id.to_string()));
+        // Sparse: only a remindable invoice with a step to come is filed,
+        // so paying, voiding or disputing it takes it out in this write.
+        if let Some(send_at) = invoice.reminder_due_at() {
+            item.insert(keys::GSI4PK.into(), s(keys::reminder_index_pk(invoice.customer)));
+            item.insert(keys::GSI4SK.into(), s(keys::reminder_index_sk(send_at, invoice.customer, invoice.id)));
+        }
         item.insert("entity".into(), s("invoice"));
         item.insert("status".into(), s(invoice.status.as_str()));
         item.insert("version".into(), n(version));

@@ -62,6 +62,26 @@ pub const GSI2PK: &str = "gsi2pk";
 pub const GSI2SK: &str = "gsi2sk";
 pub const GSI3PK: &str = "gsi3pk";
 pub const GSI3SK: &str = "gsi3sk";
+/// The reminder index (sparse, keys only): a remindable invoice's next
+/// step, under its customer's shard, sorted by send instant.
+pub const GSI4PK: &str = "gsi4pk";
+pub const GSI4SK: &str = "gsi4sk";
+
+/// Reminder-index partition of a customer's invoices: all of one
+/// customer's reminders share a shard, so one fire reads one partition.
+pub fn reminder_index_pk(customer: CustomerId) -> String {
+    list_shard("REMIND", customer.ulid())
+}
+
+/// The instant as the index sorts it: fixed width, so string order is time order.
+pub fn reminder_instant(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `<send instant>#<customer>#<invoice>`.
+pub fn reminder_index_sk(send_at: chrono::DateTime<chrono::Utc>, customer: CustomerId, invoice: InvoiceId) -> String {
+    format!("{}#{customer}#{invoice}", reminder_instant(send_at))
+}
 
 /// Every invoice, newest first (index `gsi2`, keys only).
 pub fn all_invoices_pk(id: InvoiceId) -> String {

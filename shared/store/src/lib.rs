@@ -15,6 +15,7 @@ mod outbox;
 mod payments;
 mod processor_ledger;
 mod reads;
+mod reminders;
 mod transact;
 mod record;
 mod reply;

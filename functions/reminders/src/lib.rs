@@ -1,0 +1,244 @@
+//! Dunning reminders: one SQS consumer for three kinds of work.
+//!
+//! - **Fire** (a one-time EventBridge Scheduler schedule, per customer and
+//!   send instant): reads that customer's entries of the reminder index at
+//!   that instant, re-reads each invoice consistently, and commits in one
+//!   transaction what [`o2c_domain::reminder::fire`] decides: the steps
+//!   sent, the timeline, the hold, and the `reminder.issued` delivery
+//!   request. Each invoice is written under the version it was read at, so
+//!   a duplicate or racing fire (a retry, the sweep) finds nothing due.
+//! - **Sweep** (the daily rule): sends whatever is overdue in the index (a
+//!   fire that never came) as that fire would have, and schedules the next two days' sends that
+//!   have no schedule yet. It reads only the entries due, never the open
+//!   invoices that are not.
+//! - **Replan** (from the outbox): a finalized invoice gets its schedule
+//!   when its next step is near; a resolved dispute, a promise or a
+//!   reversal moves the steps that fell inside the pause.
+//!
+//! Scheduled work runs on the event's clock, so a late or duplicated fire
+//! decides exactly as an on-time one would.
+
+pub mod schedules;
+pub mod work;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use chrono::{DateTime, Duration, Utc};
+use o2c_domain::actions::Context;
+use o2c_domain::clock::{Clock, EventClock};
+use o2c_domain::customer::TimeZone;
+use o2c_domain::event::{DomainEvent, EventType};
+use o2c_domain::holidays::Holidays;
+use o2c_domain::ids::{CustomerId, InvoiceId};
+use o2c_domain::outbox::{Destination, OutboxMessage};
+use o2c_domain::ports::{CustomerRead, InvoiceRead, ReminderChange, ReminderIndex, ReminderSchedules, ReminderWrite, StoreError, Versioned};
+use o2c_domain::reminder::{fire, promise_ends};
+
+/// How far ahead schedules are made: the daily sweep makes the next two
+/// days', so every send has its schedule a day before it is due while
+/// only two days of schedules ever exist.
+pub const HORIZON: Duration = Duration::hours(48);
+/// A fire this late is the sweep's to send (Scheduler fires within a
+/// minute; the margin keeps the sweep from racing an on-time fire, though
+/// a race would still send once).
+pub const SWEEP_GRACE: Duration = Duration::minutes(15);
+/// How far back the sweep looks for missed fires.
+pub const SWEEP_LOOKBACK: Duration = Duration::days(400);
+/// Attempts at a fire's transaction lost to a concurrent change.
+const ATTEMPTS: usize = 8;
+
+/// Why a message is not done; SQS retries it, then dead-letters it.
+#[derive(Debug)]
+pub struct Retry(pub String);
+
+impl From<StoreError> for Retry {
+    fn from(e: StoreError) -> Self {
+        Retry(e.to_string())
+    }
+}
+
+pub struct Reminders<S, P> {
+    store: S,
+    schedules: P,
+    holidays: Arc<Holidays>,
+    company_time_zone: TimeZone,
+    clock: Arc<dyn Clock>,
+}
+
+impl<S, P> Reminders<S, P>
+where
+    S: ReminderIndex + ReminderWrite + InvoiceRead + CustomerRead,
+    P: ReminderSchedules,
+{
+    pub fn new(store: S, schedules: P, holidays: Arc<Holidays>, company_time_zone: TimeZone, clock: Arc<dyn Clock>) -> Self {
+        Self { store, schedules, holidays, company_time_zone, clock }
+    }
+
+    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+        let mut response = SqsBatchResponse::default();
+        for message in event.records {
+            let outcome = match message.body.as_deref().map(work::read) {
+                Some(Ok(w)) => self.run(w).await,
+                // Retrying cannot help; the DLQ keeps it for a person.
+                _ => Err(Retry("unreadable reminder message".into())),
+            };
+            if let Err(Retry(reason)) = outcome {
+                tracing::warn!(message_id = message.message_id.as_deref().unwrap_or(""), reason, "reminder work not done; SQS will retry");
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = message.message_id.clone().unwrap_or_default();
+                response.batch_item_failures.push(failure);
+            }
+        }
+        response
+    }
+
+    pub async fn run(&self, work: work::Work) -> Result<(), Retry> {
+        match work {
+            work::Work::Fire { customer, send_at } => {
+                let due = self.store.reminders_at(customer, send_at).await?;
+                self.send(customer, due.iter().map(|r| r.invoice).collect(), send_at).await
+            }
+            work::Work::Sweep { time } => self.sweep(time).await,
+            work::Work::Replan(event) => self.replan(&event).await,
+        }
+    }
+
+    /// Sends `customer` what is due at `fire_at` among `invoices`, in as
+    /// many emails as it takes (normally one).
+    async fn send(&self, customer_id: CustomerId, invoices: Vec<InvoiceId>, fire_at: DateTime<Utc>) -> Result<(), Retry> {
+        if invoices.is_empty() {
+            return Ok(());
+        }
+        let ctx = Context::new(&EventClock(fire_at), self.company_time_zone, Some(format!("reminder-{customer_id}-{}", fire_at.format("%Y%m%dT%H%MZ"))));
+        let mut batch = 0;
+        let mut attempt = 0;
+        loop {
+            let Some(customer) = self.store.customer(customer_id).await? else { return Ok(()) };
+            let mut read = Vec::with_capacity(invoices.len());
+            for id in &invoices {
+                if let Some(v) = self.store.invoice(*id).await? {
+                    read.push(v);
+                }
+            }
+            let calendar = self.holidays.for_customer(&customer.value);
+            let out = fire(&ctx, &customer.value, read, fire_at, calendar, batch);
+            if out.changed.is_empty() {
+                return Ok(());
+            }
+            let outbox = out
+                .events
+                .iter()
+                .map(|e| {
+                    let to: &[Destination] = if e.event_type == EventType::ReminderIssued { &[Destination::EventBus, Destination::DeliveryQueue] } else { &[Destination::EventBus] };
+                    OutboxMessage::new(e.clone(), to)
+                })
+                .collect();
+            let held = out.customer_on_hold.as_ref().map(|c| Versioned { value: c, version: customer.version });
+            let change = ReminderChange { invoices: &out.changed, customer: held, timeline: &out.timeline, outbox };
+            match self.store.commit_reminders(change).await {
+                Ok(()) => {
+                    if let Some(issue) = &out.issue {
+                        tracing::info!(reminder = issue.reminder_id.as_str(), customer = %customer_id, invoices = issue.invoices.len(), template = issue.template.as_str(), "reminder issued");
+                    }
+                    self.schedule_next(out.changed.iter().map(|v| &v.value), fire_at).await;
+                    if out.left_over == 0 {
+                        return Ok(());
+                    }
+                    batch += 1;
+                }
+                Err(StoreError::Conflict) if attempt + 1 < ATTEMPTS => attempt += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Makes the schedules of these invoices' next steps that fall within
+    /// the horizon from `now`; the rest the sweep schedules in time. A
+    /// failure is logged, not retried: the sweep sends what a missing
+    /// schedule would have.
+    async fn schedule_next<'a>(&self, invoices: impl Iterator<Item = &'a o2c_domain::invoice::Invoice>, now: DateTime<Utc>) {
+        let mut wanted = BTreeMap::new();
+        for invoice in invoices {
+            if let Some(at) = invoice.reminder_due_at() {
+                if at <= now + HORIZON {
+                    wanted.insert((invoice.customer, at), ());
+                }
+            }
+        }
+        for (customer, at) in wanted.into_keys() {
+            if let Err(e) = self.schedules.ensure(customer, at).await {
+                tracing::warn!(customer = %customer, send_at = %at, error = %e, "reminder schedule not made; the daily sweep will send it");
+            }
+        }
+    }
+
+    async fn sweep(&self, time: DateTime<Utc>) -> Result<(), Retry> {
+        let overdue = self.store.reminders_between(time - SWEEP_LOOKBACK, time - SWEEP_GRACE).await?;
+        // Per customer, one fire at their latest missed instant, exactly
+        // as that schedule would have fired: the same reminder id, the
+        // same local date, every step due by then in one email.
+        let mut by_customer: BTreeMap<CustomerId, (DateTime<Utc>, Vec<InvoiceId>)> = BTreeMap::new();
+        for r in &overdue {
+            let entry = by_customer.entry(r.customer).or_insert((r.send_at, Vec::new()));
+            entry.0 = entry.0.max(r.send_at);
+            entry.1.push(r.invoice);
+        }
+        if !overdue.is_empty() {
+            tracing::warn!(invoices = overdue.len(), customers = by_customer.len(), "sweep found reminders whose fire never came");
+        }
+        for (customer, (fire_at, invoices)) in by_customer {
+            self.send(customer, invoices, fire_at).await?;
+        }
+        let upcoming = self.store.reminders_between(time - SWEEP_GRACE, time + HORIZON).await?;
+        let mut made = 0;
+        let mut last = None;
+        for r in upcoming {
+            if last == Some((r.customer, r.send_at)) {
+                continue;
+            }
+            last = Some((r.customer, r.send_at));
+            self.schedules.ensure(r.customer, r.send_at).await.map_err(|e| Retry(e.to_string()))?;
+            made += 1;
+        }
+        tracing::info!(overdue = overdue.len(), scheduled = made, "reminder sweep done");
+        Ok(())
+    }
+
+    async fn replan(&self, event: &DomainEvent) -> Result<(), Retry> {
+        let Some(id) = event.payload.get("invoice").and_then(|v| v.as_str()).and_then(|s| InvoiceId::parse(s).ok()) else { return Ok(()) };
+        let now = self.clock.now().max(event.occurred_at);
+        for _ in 0..ATTEMPTS {
+            let Some(current) = self.store.invoice(id).await? else { return Ok(()) };
+            let until = match event.event_type {
+                EventType::InvoiceFinalized => None,
+                EventType::InvoiceDisputeClosed | EventType::InvoicePaymentReversed => Some(event.occurred_at),
+                EventType::InvoicePaymentPromised => match current.value.promised_until {
+                    Some(date) => {
+                        let Some(customer) = self.store.customer(current.value.customer).await? else { return Ok(()) };
+                        Some(promise_ends(date, customer.value.time_zone))
+                    }
+                    None => None,
+                },
+                _ => return Ok(()),
+            };
+            let mut invoice = current.value.clone();
+            if let Some(until) = until {
+                let Some(customer) = self.store.customer(invoice.customer).await? else { return Ok(()) };
+                let calendar = self.holidays.for_customer(&customer.value);
+                if invoice.defer_reminders(until, customer.value.time_zone, calendar, event.occurred_at) {
+                    let changed = [Versioned { value: invoice.clone(), version: current.version }];
+                    match self.store.commit_reminders(ReminderChange { invoices: &changed, customer: None, timeline: &[], outbox: Vec::new() }).await {
+                        Ok(()) => {}
+                        Err(StoreError::Conflict) => continue,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            self.schedule_next(std::iter::once(&invoice), now).await;
+            return Ok(());
+        }
+        Err(Retry("the invoice kept changing".into()))
+    }
+}

@@ -1,0 +1,129 @@
+//! The reminder index (gsi4, sparse, keys only) and the reminder fire's
+//! one transaction.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use chrono::{DateTime, Utc};
+use o2c_domain::ids::{CustomerId, InvoiceId};
+use o2c_domain::ports::{IndexedReminder, ReminderChange, ReminderIndex, ReminderWrite, StoreError};
+
+use crate::error::from_sdk;
+use crate::keys;
+use crate::outbox::{outbox_put, request_token};
+use crate::record::s;
+use crate::DynamoStore;
+
+const INDEX: &str = "gsi4";
+
+impl DynamoStore {
+    /// Every index entry of partition `pk` with a sort key in `[low, high]`.
+    async fn query_reminders(&self, pk: String, low: String, high: String) -> Result<Vec<IndexedReminder>, StoreError> {
+        let mut found = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(INDEX)
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+                .expression_attribute_names("#pk", keys::GSI4PK)
+                .expression_attribute_names("#sk", keys::GSI4SK)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":low", s(low.clone()))
+                .expression_attribute_values(":high", s(high.clone()))
+                .set_exclusive_start_key(start.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(from_sdk)?;
+            self.capacity.record_read(out.consumed_capacity());
+            for item in out.items() {
+                let Some(AttributeValue::S(sk)) = item.get(keys::GSI4SK) else { continue };
+                found.push(parse_sk(sk)?);
+            }
+            match out.last_evaluated_key() {
+                Some(k) => start = Some(k.clone()),
+                None => break,
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn parse_sk(sk: &str) -> Result<IndexedReminder, StoreError> {
+    let corrupt = || StoreError::Corrupt(format!("reminder index entry {sk}"));
+    let mut parts = sk.split('#');
+    let (Some(at), Some(customer), Some(invoice), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else { return Err(corrupt()) };
+    Ok(IndexedReminder {
+        send_at: DateTime::parse_from_rfc3339(at).map_err(|_| corrupt())?.with_timezone(&Utc),
+        customer: CustomerId::parse(customer).map_err(|_| corrupt())?,
+        invoice: InvoiceId::parse(invoice).map_err(|_| corrupt())?,
+    })
+}
+
+impl ReminderIndex for DynamoStore {
+    async fn reminders_at(&self, customer: CustomerId, send_at: DateTime<Utc>) -> Result<Vec<IndexedReminder>, StoreError> {
+        // `<instant>#<customer>#` up to `<instant>#<customer>#~`: exactly
+        // this customer's entries at this instant (`~` sorts after ids).
+        let prefix = format!("{}#{customer}#", keys::reminder_instant(send_at));
+        self.query_reminders(keys::reminder_index_pk(customer), prefix.clone(), format!("{prefix}~")).await
+    }
+
+    async fn reminders_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<IndexedReminder>, StoreError> {
+        // `<from>` sorts before every entry at `from` (they go on with
+        // `#…`), `<to>` before every entry at `to`: the range is [from, to).
+        let (low, high) = (keys::reminder_instant(from), keys::reminder_instant(to));
+        let mut all = Vec::new();
+        for pk in keys::shard_keys("REMIND") {
+            all.extend(self.query_reminders(pk, low.clone(), high.clone()).await?);
+        }
+        all.sort_by_key(|r| (r.send_at, r.customer, r.invoice));
+        Ok(all)
+    }
+}
+
+impl ReminderWrite for DynamoStore {
+    async fn commit_reminders(&self, change: ReminderChange<'_>) -> Result<(), StoreError> {
+        let mut writes = Vec::with_capacity(change.invoices.len() + change.timeline.len() + change.outbox.len() + 1);
+        for v in change.invoices {
+            writes.push(self.invoice_put(&v.value, Some(v.version))?);
+        }
+        for (invoice, item) in change.timeline {
+            writes.push(self.timeline_put(*invoice, item)?);
+        }
+        if let Some(customer) = &change.customer {
+            writes.push(self.customer_profile_put(customer.value, Some(customer.version))?);
+        }
+        for m in &change.outbox {
+            writes.push(outbox_put(&self.table, m)?);
+        }
+        if writes.is_empty() {
+            return Ok(());
+        }
+        self.transact(writes, request_token(&change.outbox)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_entry_reads_back_as_its_customer_instant_and_invoice() {
+        let customer = CustomerId::from_ulid(ulid::Ulid::new());
+        let invoice = InvoiceId::from_ulid(ulid::Ulid::new());
+        let at = DateTime::parse_from_rfc3339("2026-12-07T14:00:00Z").unwrap().with_timezone(&Utc);
+        let sk = keys::reminder_index_sk(at, customer, invoice);
+        assert_eq!(parse_sk(&sk).unwrap(), IndexedReminder { customer, send_at: at, invoice });
+        assert!(parse_sk("garbage").is_err());
+    }
+
+    #[test]
+    fn index_instants_sort_as_time() {
+        let a = keys::reminder_instant(DateTime::parse_from_rfc3339("2026-12-07T09:00:00Z").unwrap().with_timezone(&Utc));
+        let b = keys::reminder_instant(DateTime::parse_from_rfc3339("2026-12-07T10:00:00Z").unwrap().with_timezone(&Utc));
+        assert!(a < b && format!("{a}#cus_x") < b && format!("{a}#cus_x") > a);
+    }
+}
