@@ -9,6 +9,7 @@ async fn health_answers_once_the_stack_is_ready() {
 
 #[tokio::test]
 async fn the_schedule_clock_only_moves_forward() {
+    let _clock = o2c_e2e::SCHEDULE_CLOCK.lock().await;
     let api = Api::new();
     let before = api.send("GET", "/_local/time", None, None).await.body["now"].as_str().expect("now").to_owned();
     let before = chrono::DateTime::parse_from_rfc3339(&before).expect("rfc3339");

@@ -19,3 +19,4 @@ mod webhooks_under_faults;
 mod customer_word;
 mod dunning_policy;
 mod payments_under_faults;
+mod reminders;

@@ -264,3 +264,12 @@ pub async fn private_year() -> i32 {
     }
     panic!("no free numbering year after 200 tries");
 }
+
+/// The reminder queue the local front created from the template.
+pub fn reminder_queue_name() -> String {
+    "o2c-local-ReminderQueue".to_owned()
+}
+
+/// Held by every test that moves the stack's one schedule clock, so one
+/// test's travel does not fire (or skip) another's reminders mid-way.
+pub static SCHEDULE_CLOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

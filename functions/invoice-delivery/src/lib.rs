@@ -1,6 +1,6 @@
-//! Emails invoices and payment receipts. Consumes delivery requests (the
-//! `invoice.finalized`, `invoice.send_requested` and `payment.applied`
-//! envelopes) from SQS and, for each: claims the send in the ledger, loads
+//! Emails invoices, payment receipts and dunning reminders. Consumes
+//! delivery requests (the `invoice.finalized`, `invoice.send_requested`,
+//! `payment.applied` and `reminder.issued` envelopes) from SQS and, for each: claims the send in the ledger, loads
 //! invoice and customer, composes the localized email with the PDF, sends
 //! it through SES as raw MIME to the customer and `cc`, and records the
 //! send with its SES message id in the invoice's timeline. A redelivered
@@ -12,13 +12,14 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
-use o2c_documents::{compose_invoice_email, compose_receipt_email, Branding, ReceiptFacts, ReceiptLine};
+use o2c_documents::{compose_invoice_email, compose_receipt_email, compose_reminder_email, Branding, ReceiptFacts, ReceiptLine, ReminderFacts, ReminderLine};
 use o2c_domain::clock::Clock;
 use o2c_domain::customer::EmailStatus;
 use o2c_domain::invoice_status::InvoiceStatus;
 use o2c_domain::event::{DomainEvent, EventType};
 use o2c_domain::ids::{EventId, InvoiceId, PaymentId};
 use o2c_domain::ports::{AddressBook, CustomerRead, InvoiceRead, MailError, Mailer, PaymentRead, SendClaim, SendLedger};
+use o2c_domain::reminder::ReminderIssue;
 use o2c_domain::timeline::TimelineItem;
 use serde_json::json;
 use tracing::Instrument;
@@ -63,7 +64,7 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + PaymentRead + AddressBook, M: 
             // Not ours to read: retrying cannot help, and the DLQ keeps it.
             return Err(Retry("the body is not a domain event".into()));
         };
-        if !matches!(event.event_type, EventType::InvoiceFinalized | EventType::InvoiceSendRequested | EventType::PaymentApplied) {
+        if !matches!(event.event_type, EventType::InvoiceFinalized | EventType::InvoiceSendRequested | EventType::PaymentApplied | EventType::ReminderIssued) {
             return Ok(());
         }
         let span = tracing::info_span!("deliver", event_id = %event.id, correlation_id = event.correlation_id.as_deref().unwrap_or(""));
@@ -80,6 +81,7 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + PaymentRead + AddressBook, M: 
         }
         let sent = match event.event_type {
             EventType::PaymentApplied => self.send_receipt(&key, event, now).await,
+            EventType::ReminderIssued => self.send_reminder(&key, event, now).await,
             _ => self.send_invoice(&key, event, now).await,
         };
         match sent {
@@ -141,6 +143,36 @@ impl<S: SendLedger + InvoiceRead + CustomerRead + PaymentRead + AddressBook, M: 
         };
         let composed = compose_receipt_email(&facts, &customer, &self.branding).map_err(|e| before(format!("compose: {e}")))?;
         let mail = Mail { composed, invoices, what: format!("receipt for {payment_id}"), sent_type: "invoice.receipt_sent", skipped_type: "invoice.receipt_skipped" };
+        self.dispatch(key, now, mail).await
+    }
+
+    /// A dunning reminder: the invoices it lists that are still due when
+    /// it is sent (one paid in between is left out; if none is left,
+    /// nothing is sent and the skip is recorded).
+    async fn send_reminder(&self, key: &str, event: &DomainEvent, now: DateTime<Utc>) -> Result<(), Failure> {
+        let before = |e: String| Failure::BeforeSending(Retry(e));
+        let issue: ReminderIssue = serde_json::from_value(event.payload.clone()).map_err(|e| before(format!("not a reminder: {e}")))?;
+        let customer = self.store.customer(issue.customer).await.map_err(|e| before(e.to_string()))?.ok_or_else(|| before("no such customer".into()))?.value;
+        let mut lines = Vec::new();
+        let mut listed = Vec::new();
+        let mut settled = Vec::new();
+        for step in &issue.invoices {
+            let Some(invoice) = self.store.invoice(step.invoice).await.map_err(|e| before(e.to_string()))? else { continue };
+            let invoice = invoice.value;
+            if !invoice.is_remindable() {
+                settled.push(step.invoice);
+                continue;
+            }
+            listed.push(step.invoice);
+            lines.push(ReminderLine { invoice_number: invoice.number.map(|n| n.to_string()).unwrap_or_else(|| invoice.id.to_string()), due_date: invoice.due_date.unwrap_or(issue.send_on), amount_due: invoice.amount_due() });
+        }
+        if lines.is_empty() {
+            let item = timeline_item(key, now, "invoice.reminder_skipped", format!("Reminder {} not sent: nothing on it is due any more", issue.reminder_id), json!({"reminder": issue.reminder_id}));
+            return self.store.record_skipped(key, &settled, &item).await.map_err(|e| before(e.to_string()));
+        }
+        let facts = ReminderFacts { reminder_id: issue.reminder_id.clone(), template: issue.template.as_str().to_owned(), credit_hold: issue.credit_hold, send_on: issue.send_on, invoices: lines };
+        let composed = compose_reminder_email(&facts, &customer, &self.branding).map_err(|e| before(format!("compose: {e}")))?;
+        let mail = Mail { composed, invoices: listed, what: format!("reminder {}", issue.reminder_id), sent_type: "invoice.reminder_sent", skipped_type: "invoice.reminder_skipped" };
         self.dispatch(key, now, mail).await
     }
 

@@ -1,23 +1,26 @@
-//! Dunning reminders: one SQS consumer for three kinds of work.
+//! Dunning reminders: one SQS consumer for four kinds of work.
 //!
-//! - **Fire** (a one-time EventBridge Scheduler schedule, per customer and
-//!   send instant): reads that customer's entries of the reminder index at
-//!   that instant, re-reads each invoice consistently, and commits in one
-//!   transaction what [`o2c_domain::reminder::fire`] decides: the steps
-//!   sent, the timeline, the hold, and the `reminder.issued` delivery
-//!   request. Each invoice is written under the version it was read at, so
-//!   a duplicate or racing fire (a retry, the sweep) finds nothing due.
-//! - **Sweep** (the daily rule): sends whatever is overdue in the index (a
-//!   fire that never came) as that fire would have, and schedules the next two days' sends that
-//!   have no schedule yet. It reads only the entries due, never the open
-//!   invoices that are not.
-//! - **Replan** (from the outbox): a finalized invoice gets its schedule
-//!   when its next step is near; a resolved dispute, a promise or a
-//!   reversal moves the steps that fell inside the pause.
+//! - **Fire** (a one-time EventBridge Scheduler schedule per send instant,
+//!   i.e. 09:00 in some time zone on some day): reads the reminder index
+//!   entries at that instant (only those: the index holds each remindable
+//!   invoice's next step and nothing else) and fans the customers out
+//!   onto the queue, a few per message.
+//! - **Batch** (those messages): per customer, re-reads each invoice
+//!   consistently and commits in one transaction what
+//!   [`o2c_domain::reminder::fire`] decides: the steps sent, the timeline,
+//!   the hold, and the `reminder.issued` delivery request. Each invoice is
+//!   written under the version it was read at, so a duplicate or racing
+//!   fire (a retry, the sweep) finds nothing due.
+//! - **Sweep** (the daily rule): whatever is still in the index before
+//!   now is a fire that never came; it goes out as that fire would have.
+//! - **Replan** (from the outbox): a finalized invoice gets the schedule of
+//!   its next step; a resolved dispute, a promise or a reversal moves the
+//!   steps that fell inside the pause first.
 //!
 //! Scheduled work runs on the event's clock, so a late or duplicated fire
 //! decides exactly as an on-time one would.
 
+pub mod batches;
 pub mod schedules;
 pub mod work;
 
@@ -26,8 +29,9 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Duration, Utc};
+
 use o2c_domain::actions::Context;
-use o2c_domain::clock::{Clock, EventClock};
+use o2c_domain::clock::EventClock;
 use o2c_domain::customer::TimeZone;
 use o2c_domain::event::{DomainEvent, EventType};
 use o2c_domain::holidays::Holidays;
@@ -36,10 +40,9 @@ use o2c_domain::outbox::{Destination, OutboxMessage};
 use o2c_domain::ports::{CustomerRead, InvoiceRead, ReminderChange, ReminderIndex, ReminderSchedules, ReminderWrite, StoreError, Versioned};
 use o2c_domain::reminder::{fire, promise_ends};
 
-/// How far ahead schedules are made: the daily sweep makes the next two
-/// days', so every send has its schedule a day before it is due while
-/// only two days of schedules ever exist.
-pub const HORIZON: Duration = Duration::hours(48);
+use crate::batches::BatchQueue;
+use crate::work::CustomerDue;
+
 /// A fire this late is the sweep's to send (Scheduler fires within a
 /// minute; the margin keeps the sweep from racing an on-time fire, though
 /// a race would still send once).
@@ -59,21 +62,22 @@ impl From<StoreError> for Retry {
     }
 }
 
-pub struct Reminders<S, P> {
+pub struct Reminders<S, P, Q> {
     store: S,
     schedules: P,
+    batches: Q,
     holidays: Arc<Holidays>,
     company_time_zone: TimeZone,
-    clock: Arc<dyn Clock>,
 }
 
-impl<S, P> Reminders<S, P>
+impl<S, P, Q> Reminders<S, P, Q>
 where
     S: ReminderIndex + ReminderWrite + InvoiceRead + CustomerRead,
     P: ReminderSchedules,
+    Q: BatchQueue,
 {
-    pub fn new(store: S, schedules: P, holidays: Arc<Holidays>, company_time_zone: TimeZone, clock: Arc<dyn Clock>) -> Self {
-        Self { store, schedules, holidays, company_time_zone, clock }
+    pub fn new(store: S, schedules: P, batches: Q, holidays: Arc<Holidays>, company_time_zone: TimeZone) -> Self {
+        Self { store, schedules, batches, holidays, company_time_zone }
     }
 
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
@@ -96,9 +100,21 @@ where
 
     pub async fn run(&self, work: work::Work) -> Result<(), Retry> {
         match work {
-            work::Work::Fire { customer, send_at } => {
-                let due = self.store.reminders_at(customer, send_at).await?;
-                self.send(customer, due.iter().map(|r| r.invoice).collect(), send_at).await
+            work::Work::Fire { send_at } => {
+                let due = self.store.reminders_at(send_at).await?;
+                let mut by_customer: BTreeMap<CustomerId, Vec<InvoiceId>> = BTreeMap::new();
+                for r in &due {
+                    by_customer.entry(r.customer).or_default().push(r.invoice);
+                }
+                let customers: Vec<CustomerDue> = by_customer.into_iter().map(|(customer, invoices)| CustomerDue { customer, fire_at: send_at, invoices }).collect();
+                tracing::info!(send_at = %send_at, invoices = due.len(), customers = customers.len(), "reminder fire");
+                self.batches.enqueue(&customers).await.map_err(|e| Retry(e.to_string()))
+            }
+            work::Work::Batch(customers) => {
+                for c in customers {
+                    self.send(c.customer, c.invoices, c.fire_at).await?;
+                }
+                Ok(())
             }
             work::Work::Sweep { time } => self.sweep(time).await,
             work::Work::Replan(event) => self.replan(&event).await,
@@ -142,7 +158,7 @@ where
                     if let Some(issue) = &out.issue {
                         tracing::info!(reminder = issue.reminder_id.as_str(), customer = %customer_id, invoices = issue.invoices.len(), template = issue.template.as_str(), "reminder issued");
                     }
-                    self.schedule_next(out.changed.iter().map(|v| &v.value), fire_at).await;
+                    self.schedule_next(out.changed.iter().map(|v| &v.value)).await;
                     if out.left_over == 0 {
                         return Ok(());
                     }
@@ -154,22 +170,14 @@ where
         }
     }
 
-    /// Makes the schedules of these invoices' next steps that fall within
-    /// the horizon from `now`; the rest the sweep schedules in time. A
-    /// failure is logged, not retried: the sweep sends what a missing
-    /// schedule would have.
-    async fn schedule_next<'a>(&self, invoices: impl Iterator<Item = &'a o2c_domain::invoice::Invoice>, now: DateTime<Utc>) {
-        let mut wanted = BTreeMap::new();
-        for invoice in invoices {
-            if let Some(at) = invoice.reminder_due_at() {
-                if at <= now + HORIZON {
-                    wanted.insert((invoice.customer, at), ());
-                }
-            }
-        }
-        for (customer, at) in wanted.into_keys() {
-            if let Err(e) = self.schedules.ensure(customer, at).await {
-                tracing::warn!(customer = %customer, send_at = %at, error = %e, "reminder schedule not made; the daily sweep will send it");
+    /// Makes the schedules of these invoices' next steps. A failure is
+    /// logged, not retried: the daily sweep sends what a missing schedule
+    /// would have.
+    async fn schedule_next<'a>(&self, invoices: impl Iterator<Item = &'a o2c_domain::invoice::Invoice>) {
+        let wanted: std::collections::BTreeSet<DateTime<Utc>> = invoices.filter_map(|i| i.reminder_due_at()).collect();
+        for at in wanted {
+            if let Err(e) = self.schedules.ensure(at).await {
+                tracing::warn!(send_at = %at, error = %e, "reminder schedule not made; the daily sweep will send it");
             }
         }
     }
@@ -185,30 +193,17 @@ where
             entry.0 = entry.0.max(r.send_at);
             entry.1.push(r.invoice);
         }
-        if !overdue.is_empty() {
-            tracing::warn!(invoices = overdue.len(), customers = by_customer.len(), "sweep found reminders whose fire never came");
+        if overdue.is_empty() {
+            tracing::info!(at = %time, "reminder sweep: no fire was missed");
+            return Ok(());
         }
-        for (customer, (fire_at, invoices)) in by_customer {
-            self.send(customer, invoices, fire_at).await?;
-        }
-        let upcoming = self.store.reminders_between(time - SWEEP_GRACE, time + HORIZON).await?;
-        let mut made = 0;
-        let mut last = None;
-        for r in upcoming {
-            if last == Some((r.customer, r.send_at)) {
-                continue;
-            }
-            last = Some((r.customer, r.send_at));
-            self.schedules.ensure(r.customer, r.send_at).await.map_err(|e| Retry(e.to_string()))?;
-            made += 1;
-        }
-        tracing::info!(overdue = overdue.len(), scheduled = made, "reminder sweep done");
-        Ok(())
+        tracing::warn!(invoices = overdue.len(), customers = by_customer.len(), "reminder sweep: sending what fires missed");
+        let customers: Vec<CustomerDue> = by_customer.into_iter().map(|(customer, (fire_at, invoices))| CustomerDue { customer, fire_at, invoices }).collect();
+        self.batches.enqueue(&customers).await.map_err(|e| Retry(e.to_string()))
     }
 
     async fn replan(&self, event: &DomainEvent) -> Result<(), Retry> {
         let Some(id) = event.payload.get("invoice").and_then(|v| v.as_str()).and_then(|s| InvoiceId::parse(s).ok()) else { return Ok(()) };
-        let now = self.clock.now().max(event.occurred_at);
         for _ in 0..ATTEMPTS {
             let Some(current) = self.store.invoice(id).await? else { return Ok(()) };
             let until = match event.event_type {
@@ -236,7 +231,7 @@ where
                     }
                 }
             }
-            self.schedule_next(std::iter::once(&invoice), now).await;
+            self.schedule_next(std::iter::once(&invoice)).await;
             return Ok(());
         }
         Err(Retry("the invoice kept changing".into()))

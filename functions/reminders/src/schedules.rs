@@ -1,11 +1,12 @@
 //! EventBridge Scheduler as the [`ReminderSchedules`] port: one one-time
-//! schedule per (customer, send instant), named from both, so creating it
-//! twice is refused (`ConflictException`) and dedupes for free. It sends
-//! its input to the reminder queue and deletes itself after firing.
+//! schedule per send instant (09:00 in some time zone on some day), named
+//! from it, so creating it twice is refused (`ConflictException`) and
+//! dedupes for free. It sends its input to the reminder queue and deletes
+//! itself after firing. A day has as many as the time zones of customers
+//! with reminders due, so the account's schedule quota is never near.
 
 use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
 use chrono::{DateTime, Utc};
-use o2c_domain::ids::CustomerId;
 use o2c_domain::ports::{ReminderSchedules, ScheduleError};
 
 use crate::work::{FireInput, FIRE_KIND};
@@ -37,22 +38,22 @@ pub struct SchedulerSchedules {
     pub config: SchedulerConfig,
 }
 
-/// `<customer id>-<yyyymmddThhmmZ>`: at most 64 characters, only
-/// `[0-9a-zA-Z-_.]`, the same for the same fire.
-pub fn schedule_name(customer: CustomerId, send_at: DateTime<Utc>) -> String {
-    format!("{customer}-{}", send_at.format("%Y%m%dT%H%MZ"))
+/// `remind-<yyyymmddThhmmZ>`: only `[0-9a-zA-Z-_.]`, the same for the
+/// same instant.
+pub fn schedule_name(send_at: DateTime<Utc>) -> String {
+    format!("remind-{}", send_at.format("%Y%m%dT%H%MZ"))
 }
 
 impl ReminderSchedules for SchedulerSchedules {
-    async fn ensure(&self, customer: CustomerId, send_at: DateTime<Utc>) -> Result<(), ScheduleError> {
-        let input = serde_json::to_string(&FireInput { kind: FIRE_KIND.into(), customer, send_at }).map_err(|e| ScheduleError::Unavailable(e.to_string()))?;
+    async fn ensure(&self, send_at: DateTime<Utc>) -> Result<(), ScheduleError> {
+        let input = serde_json::to_string(&FireInput { kind: FIRE_KIND.into(), send_at }).map_err(|e| ScheduleError::Unavailable(e.to_string()))?;
         let target = Target::builder().arn(&self.config.queue_arn).role_arn(&self.config.role_arn).input(input).build().map_err(|e| ScheduleError::Unavailable(e.to_string()))?;
         let window = FlexibleTimeWindow::builder().mode(FlexibleTimeWindowMode::Off).build().map_err(|e| ScheduleError::Unavailable(e.to_string()))?;
         let created = self
             .client
             .create_schedule()
             .group_name(&self.config.group)
-            .name(schedule_name(customer, send_at))
+            .name(schedule_name(send_at))
             .schedule_expression(format!("at({})", send_at.format("%Y-%m-%dT%H:%M:%S")))
             .schedule_expression_timezone("UTC")
             .flexible_time_window(window)
@@ -75,10 +76,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_schedule_name_is_the_customer_and_instant_and_fits_schedulers_limit() {
-        let c = CustomerId::parse("cus_01JD0000000000000000000000").unwrap();
-        let name = schedule_name(c, "2026-12-07T14:00:00Z".parse().unwrap());
-        assert_eq!(name, "cus_01JD0000000000000000000000-20261207T1400Z");
+    fn a_schedule_name_is_its_instant_and_fits_schedulers_rules() {
+        let name = schedule_name("2026-12-07T14:00:00Z".parse().unwrap());
+        assert_eq!(name, "remind-20261207T1400Z");
         assert!(name.len() <= 64 && name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)));
     }
 }

@@ -1,26 +1,43 @@
-//! What a message on the reminder queue asks for. Three senders share the
-//! queue: EventBridge Scheduler (a fire), the daily rule (a sweep) and the
+//! What a message on the reminder queue asks for. Four senders share the
+//! queue: EventBridge Scheduler (a fire), the daily rule (a sweep), this
+//! function itself (a fire's customers, fanned out in batches) and the
 //! outbox relay (an invoice whose reminders must be scheduled again).
 
 use chrono::{DateTime, Utc};
 use o2c_domain::event::DomainEvent;
-use o2c_domain::ids::CustomerId;
+use o2c_domain::ids::{CustomerId, InvoiceId};
 use serde::{Deserialize, Serialize};
+
+pub const FIRE_KIND: &str = "reminder_fire";
+pub const BATCH_KIND: &str = "reminder_batch";
 
 /// The `Input` a one-time schedule delivers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FireInput {
     pub kind: String,
-    pub customer: CustomerId,
     pub send_at: DateTime<Utc>,
 }
 
-pub const FIRE_KIND: &str = "reminder_fire";
+/// One customer's invoices due at one fire, as the index named them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerDue {
+    pub customer: CustomerId,
+    pub fire_at: DateTime<Utc>,
+    pub invoices: Vec<InvoiceId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchInput {
+    pub kind: String,
+    pub customers: Vec<CustomerDue>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Work {
-    /// A schedule fired: `customer`'s reminders due at `send_at`.
-    Fire { customer: CustomerId, send_at: DateTime<Utc> },
+    /// A schedule fired: every reminder due at `send_at`.
+    Fire { send_at: DateTime<Utc> },
+    /// Customers of a fire or a sweep, a few at a time.
+    Batch(Vec<CustomerDue>),
     /// The daily rule's tick at `time` (the event's scheduled time).
     Sweep { time: DateTime<Utc> },
     /// An invoice event that moves reminders (finalized, dispute closed,
@@ -29,8 +46,13 @@ pub enum Work {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("not a reminder fire, a scheduled event or a domain event")]
+#[error("not a reminder fire or batch, a scheduled event or a domain event")]
 pub struct Unreadable;
+
+#[derive(Deserialize)]
+struct Kind {
+    kind: String,
+}
 
 #[derive(Deserialize)]
 struct ScheduledEvent {
@@ -41,10 +63,10 @@ struct ScheduledEvent {
 }
 
 pub fn read(body: &str) -> Result<Work, Unreadable> {
-    if let Ok(fire) = serde_json::from_str::<FireInput>(body) {
-        if fire.kind == FIRE_KIND {
-            return Ok(Work::Fire { customer: fire.customer, send_at: fire.send_at });
-        }
+    match serde_json::from_str::<Kind>(body).map(|k| k.kind) {
+        Ok(k) if k == FIRE_KIND => return serde_json::from_str::<FireInput>(body).map(|f| Work::Fire { send_at: f.send_at }).map_err(|_| Unreadable),
+        Ok(k) if k == BATCH_KIND => return serde_json::from_str::<BatchInput>(body).map(|b| Work::Batch(b.customers)).map_err(|_| Unreadable),
+        _ => {}
     }
     if let Ok(tick) = serde_json::from_str::<ScheduledEvent>(body) {
         if tick.detail_type == "Scheduled Event" && tick.source == "aws.events" {
@@ -54,15 +76,24 @@ pub fn read(body: &str) -> Result<Work, Unreadable> {
     serde_json::from_str::<DomainEvent>(body).map(|e| Work::Replan(Box::new(e))).map_err(|_| Unreadable)
 }
 
+pub fn batch_body(customers: &[CustomerDue]) -> String {
+    serde_json::to_string(&BatchInput { kind: BATCH_KIND.into(), customers: customers.to_vec() }).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_schedules_input_reads_as_a_fire() {
-        let c = CustomerId::parse("cus_01JD0000000000000000000000").unwrap();
-        let body = serde_json::to_string(&FireInput { kind: FIRE_KIND.into(), customer: c, send_at: "2026-12-07T14:00:00Z".parse().unwrap() }).unwrap();
-        assert_eq!(read(&body), Ok(Work::Fire { customer: c, send_at: "2026-12-07T14:00:00Z".parse().unwrap() }));
+        let body = serde_json::to_string(&FireInput { kind: FIRE_KIND.into(), send_at: "2026-12-07T14:00:00Z".parse().unwrap() }).unwrap();
+        assert_eq!(read(&body), Ok(Work::Fire { send_at: "2026-12-07T14:00:00Z".parse().unwrap() }));
+    }
+
+    #[test]
+    fn a_batch_reads_back_as_the_customers_it_carries() {
+        let due = CustomerDue { customer: CustomerId::parse("cus_01JD0000000000000000000000").unwrap(), fire_at: "2026-12-07T14:00:00Z".parse().unwrap(), invoices: vec![InvoiceId::parse("inv_01JD0000000000000000000001").unwrap()] };
+        assert_eq!(read(&batch_body(std::slice::from_ref(&due))), Ok(Work::Batch(vec![due])));
     }
 
     #[test]
@@ -75,5 +106,6 @@ mod tests {
     fn anything_else_is_unreadable() {
         assert_eq!(read("{}"), Err(Unreadable));
         assert_eq!(read("not json"), Err(Unreadable));
+        assert_eq!(read(r#"{"kind":"reminder_fire"}"#), Err(Unreadable));
     }
 }

@@ -123,7 +123,8 @@ pub async fn build(aws: &aws_config::SdkConfig, settings: &Settings) -> BTreeMap
             "RemindersFunction" => {
                 let config = o2c_fn_reminders::schedules::SchedulerConfig::from_env().unwrap_or_else(|e| panic!("local reminders: {e}"));
                 let schedules = o2c_fn_reminders::schedules::SchedulerSchedules { client: aws_sdk_scheduler::Client::new(aws), config };
-                let r = Arc::new(o2c_fn_reminders::Reminders::new(store.clone(), schedules, settings.holidays.clone(), settings.company_time_zone, Arc::new(SystemClock)));
+                let batches = o2c_fn_reminders::batches::SqsBatches { client: aws_sdk_sqs::Client::new(aws), queue_url: settings.reminder_queue_url.clone() };
+                let r = Arc::new(o2c_fn_reminders::Reminders::new(store.clone(), schedules, batches, settings.holidays.clone(), settings.company_time_zone));
                 Handler::Queue(Arc::new(move |e| {
                     let r = r.clone();
                     Box::pin(async move { r.handle(e).await })

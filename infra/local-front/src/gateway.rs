@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext, ApiGatewayV2httpRequestContextHttpDescription};
 use aws_lambda_events::encodings::Body as EventBody;
@@ -17,8 +16,7 @@ use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::catalogue::{ApiFn, Handler};
-use crate::clock::ScheduleClock;
-use crate::streams::Activity;
+use crate::time_travel::TimeTravel;
 
 /// API Gateway's payload limit.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -111,8 +109,7 @@ fn parse_segments(path: &str) -> Vec<Segment> {
 
 pub struct Front {
     routes: Vec<Route>,
-    pub clock: Arc<ScheduleClock>,
-    pub activity: Arc<Activity>,
+    pub travel: Arc<TimeTravel>,
     pub health: Arc<dyn Fn() -> crate::catalogue::BoxFuture<bool> + Send + Sync>,
 }
 
@@ -124,8 +121,7 @@ impl Front {
     pub fn new(
         template_routes: &[(String, String, String)],
         handlers: &BTreeMap<&'static str, Handler>,
-        clock: Arc<ScheduleClock>,
-        activity: Arc<Activity>,
+        travel: Arc<TimeTravel>,
         health: Arc<dyn Fn() -> crate::catalogue::BoxFuture<bool> + Send + Sync>,
     ) -> Result<Self, RouteError> {
         let mut routes = Vec::new();
@@ -136,7 +132,7 @@ impl Front {
             routes.push(Route { method: method.clone(), path: path.clone(), segments: parse_segments(path), handler: handler.clone() });
         }
         routes.sort_by_key(|r| std::cmp::Reverse(r.specificity()));
-        Ok(Self { routes, clock, activity, health })
+        Ok(Self { routes, travel, health })
     }
 
     pub async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -171,7 +167,7 @@ impl Front {
                     plain(StatusCode::SERVICE_UNAVAILABLE, json!({"status": "starting"}))
                 }
             }
-            ("GET", "time") => plain(StatusCode::OK, json!({"now": self.clock.now()})),
+            ("GET", "time") => plain(StatusCode::OK, json!({"now": self.travel.clock.now()})),
             ("POST", "time-travel") => {
                 let to = serde_json::from_slice::<Value>(body)
                     .ok()
@@ -181,12 +177,10 @@ impl Front {
                 let Some(to) = to else {
                     return plain(StatusCode::BAD_REQUEST, json!({"message": "send {\"to\": \"<RFC 3339 instant>\"}"}));
                 };
-                self.clock.advance(to);
-                // The template declares no scheduled rule or schedule yet,
-                // so nothing is due; the queued work still drains first.
-                let fired: Vec<Value> = Vec::new();
-                let drained = self.activity.wait_drained(Duration::from_secs(30)).await;
-                plain(StatusCode::OK, json!({"fired": fired, "now": self.clock.now(), "drained": drained}))
+                match self.travel.travel(to).await {
+                    Ok(answer) => plain(StatusCode::OK, answer),
+                    Err(message) => plain(StatusCode::BAD_REQUEST, json!({"message": message})),
+                }
             }
             _ => plain(StatusCode::NOT_FOUND, json!({"message": "Not Found"})),
         }

@@ -10,5 +10,7 @@ pub mod gateway;
 pub mod queues;
 pub mod resources;
 pub mod rules;
+pub mod schedule;
 pub mod streams;
 pub mod template;
+pub mod time_travel;

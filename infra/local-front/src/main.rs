@@ -18,6 +18,7 @@ use o2c_local_front::resources;
 use o2c_local_front::queues::{queue_arn, QueueMapping};
 use o2c_local_front::streams::{Activity, StreamMapping};
 use o2c_local_front::template::{EventSource, Template};
+use o2c_local_front::time_travel::{self, TimeTravel};
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
@@ -92,6 +93,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     for (k, v) in env.iter().filter(|(k, _)| k.starts_with("O2C_REMINDER_")) {
         std::env::set_var(k, v);
     }
+    // A scheduled rule the local front cannot fire stops it here, not at the first travel.
+    let scheduled_rules = time_travel::rules_from_template(&template, &local)?;
     let get = |k: &str| env.get(k).cloned().ok_or_else(|| format!("template sets no {k}"));
     let settings = Settings {
         table_name: get("O2C_TABLE_NAME")?,
@@ -108,6 +111,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let handlers = catalogue::build(&aws, &settings).await;
 
     let mut activity = Activity::default();
+    let mut consumed_queue_urls = Vec::new();
     for f in template.functions.values() {
         for e in &f.events {
             match e {
@@ -135,6 +139,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                     };
                     let sqs = aws_sdk_sqs::Client::new(&aws);
                     let queue_url = local.queue_urls.get(&source.queue).cloned().ok_or_else(|| format!("no queue {}", source.queue))?;
+                    consumed_queue_urls.push(queue_url.clone());
                     let mapping = QueueMapping {
                         source: source.clone(),
                         queue_arn: queue_arn(&sqs, &queue_url).await,
@@ -167,7 +172,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         let (ddb, sqs) = (ddb.clone(), sqs.clone());
         Box::pin(async move { ddb.list_tables().limit(1).send().await.is_ok() && sqs.list_queues().send().await.is_ok() })
     });
-    let front = Arc::new(Front::new(&template.http_routes(), &handlers, Arc::new(ScheduleClock::default()), Arc::new(activity), health)?);
+    let travel = Arc::new(TimeTravel::new(&aws, Arc::new(ScheduleClock::default()), Arc::new(activity), scheduled_rules, consumed_queue_urls, local.region.clone()));
+    let front = Arc::new(Front::new(&template.http_routes(), &handlers, travel, health)?);
 
     let port = env_or("O2C_PORT", "3000");
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;

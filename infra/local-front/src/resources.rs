@@ -1,6 +1,6 @@
-//! Creates the template's tables, queues and buses in the emulators, from
-//! the same definitions the template declares, and resolves the
-//! functions' environment to the local names.
+//! Creates the template's tables, queues, buses and schedule groups in the
+//! emulators, from the same definitions the template declares, and
+//! resolves the functions' environment to the local names.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +20,8 @@ pub struct LocalResources {
     pub queue_urls: BTreeMap<String, String>,
     pub queue_arns: BTreeMap<String, String>,
     pub bus_names: BTreeMap<String, String>,
+    pub schedule_group_names: BTreeMap<String, String>,
+    pub region: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,8 +37,67 @@ fn err(what: &str, detail: impl std::fmt::Display) -> ResourceError {
 
 pub const LOCAL_PREFIX: &str = "o2c-local";
 
+/// The value of the template's `Stage` parameter locally: the bus
+/// `o2c-${Stage}` is [`LOCAL_PREFIX`], the reminder schedule group
+/// `o2c-${Stage}-reminders` is `o2c-local-reminders`.
+pub const LOCAL_STAGE: &str = "local";
+
+/// moto's default account, in every ARN the emulators hand out.
+pub const ACCOUNT_ID: &str = "123456789012";
+
+/// A template parameter's local value: `Stage` is [`LOCAL_STAGE`], any
+/// other its default.
+pub fn parameter(template: &Template, name: &str) -> Option<String> {
+    if name == "Stage" {
+        return Some(LOCAL_STAGE.to_owned());
+    }
+    template.parameters.get(name).cloned()
+}
+
+/// `!Sub` (string form) over parameters and pseudo parameters.
+pub fn substitute(template: &Template, text: &str, region: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| format!("unclosed ${{ in `{text}`"))?;
+        let name = &after[..end];
+        let value = match name {
+            "AWS::Region" => Some(region.to_owned()),
+            "AWS::AccountId" => Some(ACCOUNT_ID.to_owned()),
+            "AWS::Partition" => Some("aws".to_owned()),
+            "AWS::URLSuffix" => Some("amazonaws.com".to_owned()),
+            other => parameter(template, other),
+        };
+        out.push_str(&value.ok_or_else(|| format!("`${{{name}}}` in `{text}` is not a parameter the local front knows"))?);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// A resource name property: a plain string, a `!Sub` or a `!Ref` of a
+/// parameter; `None` when absent (CloudFormation would generate one).
+pub fn resolve_name(template: &Template, v: &Value, region: &str) -> Result<Option<String>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        other => {
+            if let Some(text) = other.get("Fn::Sub").and_then(Value::as_str) {
+                return substitute(template, text, region).map(Some);
+            }
+            if let Some(p) = other.get("Ref").and_then(Value::as_str).and_then(|r| parameter(template, r)) {
+                return Ok(Some(p));
+            }
+            Err(format!("cannot resolve the name {other} locally"))
+        }
+    }
+}
+
 pub async fn create_all(aws: &aws_config::SdkConfig, template: &Template, from_email: &str) -> Result<LocalResources, ResourceError> {
-    let mut local = LocalResources::default();
+    let region = aws.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".to_owned());
+    let mut local = LocalResources { region: region.clone(), ..Default::default() };
     let ddb = aws_sdk_dynamodb::Client::new(aws);
     for (id, props) in &template.tables {
         let name = format!("{LOCAL_PREFIX}-{id}");
@@ -86,6 +147,13 @@ pub async fn create_all(aws: &aws_config::SdkConfig, template: &Template, from_e
         local.bus_names.insert(id.clone(), name);
     }
 
+    let scheduler = aws_sdk_scheduler::Client::new(aws);
+    for (id, name) in &template.schedule_groups {
+        let name = resolve_name(template, name, &region).map_err(|e| err(id, e))?.unwrap_or_else(|| format!("{LOCAL_PREFIX}-{id}"));
+        create_schedule_group(&scheduler, &name).await.map_err(|e| err(id, e))?;
+        local.schedule_group_names.insert(id.clone(), name);
+    }
+
     // The sender must be a verified SES identity, as in a real account.
     let ses = aws_sdk_sesv2::Client::new(aws);
     match ses.create_email_identity().email_identity(from_email).send().await {
@@ -94,6 +162,21 @@ pub async fn create_all(aws: &aws_config::SdkConfig, template: &Template, from_e
         Err(e) => return Err(err("SES identity", aws_sdk_sesv2::error::DisplayErrorContext(e))),
     }
     Ok(local)
+}
+
+/// Creates the group unless it exists: moto's CreateScheduleGroup replaces
+/// an existing group, schedules and all, so a restarted front asks first.
+async fn create_schedule_group(scheduler: &aws_sdk_scheduler::Client, name: &str) -> Result<(), String> {
+    match scheduler.get_schedule_group().name(name).send().await {
+        Ok(_) => return Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => {}
+        Err(e) => return Err(format!("{}", aws_sdk_scheduler::error::DisplayErrorContext(e))),
+    }
+    match scheduler.create_schedule_group().name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_conflict_exception()) => Ok(()),
+        Err(e) => Err(format!("{}", aws_sdk_scheduler::error::DisplayErrorContext(e))),
+    }
 }
 
 async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str, props: &Value) -> Result<(), String> {
@@ -173,29 +256,110 @@ async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str, props: &Value)
     Ok(())
 }
 
-/// The functions' environment with every `!Ref` resolved to a local name;
-/// `overrides` (from the developer's environment) win over defaults.
+/// The functions' environment with every intrinsic resolved to the local
+/// resources: `!Ref` of a table, queue (its URL), bus or schedule group
+/// (their names) or parameter; `!GetAtt X.Arn` of a queue, table, bus or
+/// IAM role (moto's account); `!Sub`. `overrides` (from the developer's
+/// environment) win.
 pub fn resolve_environment(template: &Template, local: &LocalResources, overrides: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     for (k, v) in &template.environment {
-        let value = match v {
-            Value::String(s) => Some(s.clone()),
-            other => referenced_id(other).and_then(|id| {
-                local
-                    .table_names
-                    .get(&id)
-                    .or_else(|| local.queue_urls.get(&id))
-                    .or_else(|| local.bus_names.get(&id))
-                    .or_else(|| template.parameters.get(&id))
-                    .cloned()
-            }),
-        };
-        if let Some(value) = value {
-            env.insert(k.clone(), value);
+        match resolve_value(template, local, v) {
+            Some(value) => {
+                env.insert(k.clone(), value);
+            }
+            None => tracing::warn!(variable = k.as_str(), value = %v, "environment value not resolved locally"),
         }
     }
     for (k, v) in overrides {
         env.insert(k.clone(), v.clone());
     }
     env
+}
+
+fn resolve_value(template: &Template, local: &LocalResources, v: &Value) -> Option<String> {
+    if let Value::String(s) = v {
+        return Some(s.clone());
+    }
+    if let Some(text) = v.get("Fn::Sub").and_then(Value::as_str) {
+        return substitute(template, text, &local.region).ok();
+    }
+    if let Some(id) = v.get("Ref").and_then(Value::as_str) {
+        return local
+            .table_names
+            .get(id)
+            .or_else(|| local.queue_urls.get(id))
+            .or_else(|| local.bus_names.get(id))
+            .or_else(|| local.schedule_group_names.get(id))
+            .cloned()
+            .or_else(|| parameter(template, id));
+    }
+    let (id, attribute) = match v.get("Fn::GetAtt")? {
+        Value::String(s) => s.split_once('.').map(|(a, b)| (a.to_owned(), b.to_owned()))?,
+        Value::Array(a) => (a.first()?.as_str()?.to_owned(), a.get(1)?.as_str()?.to_owned()),
+        _ => return None,
+    };
+    if attribute != "Arn" {
+        return None;
+    }
+    let region = &local.region;
+    match template.resource_types.get(&id).map(String::as_str)? {
+        "AWS::SQS::Queue" => local.queue_arns.get(&id).cloned(),
+        "AWS::IAM::Role" => Some(format!("arn:aws:iam::{ACCOUNT_ID}:role/{id}")),
+        "AWS::DynamoDB::Table" => local.table_names.get(&id).map(|n| format!("arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{n}")),
+        "AWS::Events::EventBus" => local.bus_names.get(&id).map(|n| format!("arn:aws:events:{region}:{ACCOUNT_ID}:event-bus/{n}")),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn real_template() -> Template {
+        Template::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml")).expect("template.yaml parses")
+    }
+
+    fn local() -> LocalResources {
+        let mut l = LocalResources { region: "us-east-1".into(), ..Default::default() };
+        l.table_names.insert("O2cTable".into(), "o2c-local-O2cTable".into());
+        for q in ["DeliveryQueue", "ReminderQueue"] {
+            l.queue_urls.insert(q.into(), format!("http://127.0.0.1:5000/123456789012/o2c-local-{q}"));
+            l.queue_arns.insert(q.into(), format!("arn:aws:sqs:us-east-1:123456789012:o2c-local-{q}"));
+        }
+        l.bus_names.insert("O2cEventBus".into(), LOCAL_PREFIX.into());
+        l.schedule_group_names.insert("ReminderScheduleGroup".into(), "o2c-local-reminders".into());
+        l
+    }
+
+    #[test]
+    fn the_local_stage_names_the_bus_as_the_local_front_does_and_the_reminder_group_after_it() {
+        let t = real_template();
+        // O2cEventBus's Name in the template.
+        let bus = serde_json::json!({"Fn::Sub": "o2c-${Stage}"});
+        assert_eq!(resolve_name(&t, &bus, "us-east-1").unwrap().as_deref(), Some(LOCAL_PREFIX));
+        assert_eq!(resolve_name(&t, &t.schedule_groups["ReminderScheduleGroup"], "us-east-1").unwrap().as_deref(), Some("o2c-local-reminders"));
+        assert_eq!(resolve_name(&t, &Value::Null, "us-east-1").unwrap(), None);
+        assert!(resolve_name(&t, &serde_json::json!({"Fn::Sub": "x-${Nope}"}), "us-east-1").is_err());
+    }
+
+    #[test]
+    fn the_reminder_environment_resolves_to_the_local_queue_group_and_role() {
+        let env = resolve_environment(&real_template(), &local(), &BTreeMap::new());
+        assert_eq!(env["O2C_REMINDER_QUEUE_URL"], "http://127.0.0.1:5000/123456789012/o2c-local-ReminderQueue");
+        assert_eq!(env["O2C_REMINDER_QUEUE_ARN"], "arn:aws:sqs:us-east-1:123456789012:o2c-local-ReminderQueue");
+        assert_eq!(env["O2C_REMINDER_SCHEDULE_GROUP"], "o2c-local-reminders");
+        assert_eq!(env["O2C_REMINDER_SCHEDULER_ROLE_ARN"], "arn:aws:iam::123456789012:role/ReminderSchedulerRole");
+        assert_eq!(env["O2C_COMPANY_COUNTRY"], "");
+        assert_eq!(env["O2C_HOLIDAYS"], "");
+        assert_eq!(env["O2C_TABLE_NAME"], "o2c-local-O2cTable");
+        assert_eq!(env["O2C_EVENT_BUS_NAME"], LOCAL_PREFIX);
+    }
+
+    #[test]
+    fn an_override_from_the_environment_wins_over_the_template() {
+        let overrides = BTreeMap::from([("O2C_HOLIDAYS".to_owned(), "DE=2026-12-24".to_owned())]);
+        let env = resolve_environment(&real_template(), &local(), &overrides);
+        assert_eq!(env["O2C_HOLIDAYS"], "DE=2026-12-24");
+    }
 }

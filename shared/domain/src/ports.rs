@@ -356,8 +356,8 @@ pub struct IndexedReminder {
 /// Remindable invoices filed under their next step's instant: reads cost
 /// what is due, never what is open.
 pub trait ReminderIndex: Send + Sync {
-    /// `customer`'s invoices whose next step is at exactly `send_at`.
-    fn reminders_at(&self, customer: CustomerId, send_at: DateTime<Utc>) -> impl Future<Output = Result<Vec<IndexedReminder>, StoreError>> + Send;
+    /// Every invoice whose next step is at exactly `send_at`.
+    fn reminders_at(&self, send_at: DateTime<Utc>) -> impl Future<Output = Result<Vec<IndexedReminder>, StoreError>> + Send;
     /// Every invoice whose next step is in `[from, to)`.
     fn reminders_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> impl Future<Output = Result<Vec<IndexedReminder>, StoreError>> + Send;
 }
@@ -385,9 +385,10 @@ pub enum ScheduleError {
     Unavailable(String),
 }
 
-/// One-time schedules that fire a customer's reminders at an instant.
+/// One-time schedules, one per send instant (09:00 somewhere), that fire
+/// every reminder due at that instant.
 pub trait ReminderSchedules: Send + Sync {
-    /// Makes sure a schedule fires `(customer, send_at)`; one that exists
-    /// already (same deterministic name) is left as it is.
-    fn ensure(&self, customer: CustomerId, send_at: DateTime<Utc>) -> impl Future<Output = Result<(), ScheduleError>> + Send;
+    /// Makes sure a schedule fires at `send_at`; one that exists already
+    /// (same deterministic name) is left as it is.
+    fn ensure(&self, send_at: DateTime<Utc>) -> impl Future<Output = Result<(), ScheduleError>> + Send;
 }

@@ -64,11 +64,15 @@ fn parse_sk(sk: &str) -> Result<IndexedReminder, StoreError> {
 }
 
 impl ReminderIndex for DynamoStore {
-    async fn reminders_at(&self, customer: CustomerId, send_at: DateTime<Utc>) -> Result<Vec<IndexedReminder>, StoreError> {
-        // `<instant>#<customer>#` up to `<instant>#<customer>#~`: exactly
-        // this customer's entries at this instant (`~` sorts after ids).
-        let prefix = format!("{}#{customer}#", keys::reminder_instant(send_at));
-        self.query_reminders(keys::reminder_index_pk(customer), prefix.clone(), format!("{prefix}~")).await
+    async fn reminders_at(&self, send_at: DateTime<Utc>) -> Result<Vec<IndexedReminder>, StoreError> {
+        // `<instant>#` up to `<instant>#~` in every shard: exactly the
+        // entries at this instant (`~` sorts after every id).
+        let prefix = format!("{}#", keys::reminder_instant(send_at));
+        let mut all = Vec::new();
+        for pk in keys::shard_keys("REMIND") {
+            all.extend(self.query_reminders(pk, prefix.clone(), format!("{prefix}~")).await?);
+        }
+        Ok(all)
     }
 
     async fn reminders_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<IndexedReminder>, StoreError> {
