@@ -13,7 +13,7 @@ async fn the_schedule_clock_only_moves_forward() {
     let api = Api::new();
     let before = api.send("GET", "/_local/time", None, None).await.body["now"].as_str().expect("now").to_owned();
     let before = chrono::DateTime::parse_from_rfc3339(&before).expect("rfc3339");
-    let ahead = (before + chrono::Duration::days(400)).to_rfc3339();
+    let ahead = (before + chrono::Duration::days(3)).to_rfc3339();
     let a = api.send("POST", "/_local/time-travel", Some(&json!({"to": ahead}).to_string()), None).await;
     assert_eq!(a.status, 200, "{:?}", a.body);
     assert!(a.body["fired"].is_array());

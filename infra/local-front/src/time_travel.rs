@@ -517,7 +517,7 @@ impl TimeTravel {
             }
             pending = still;
             if !pending.is_empty() {
-                tokio::time::sleep(Duration::from_millis(25)).await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
         true
