@@ -205,3 +205,72 @@ async fn a_step_with_a_credit_hold_puts_the_customer_on_hold_and_finalize_then_a
     let a = api.post(&format!("/v1/invoices/{id}/finalize"), json!({})).await;
     assert_eq!((a.status, a.body["code"].as_str()), (409, Some("credit_hold")), "{}", a.raw);
 }
+
+/// A reminders function wired to the local stack's store, Scheduler and
+/// reminder queue, as `main.rs` wires it.
+async fn reminders_function() -> o2c_fn_reminders::Reminders<o2c_store::DynamoStore, o2c_fn_reminders::schedules::SchedulerSchedules, o2c_fn_reminders::batches::SqsBatches> {
+    let aws = o2c_e2e::local_aws().await;
+    let ddb = aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&aws).endpoint_url(o2c_e2e::dynamodb_endpoint()).build());
+    let store = o2c_store::DynamoStore::new(ddb, o2c_e2e::table_name());
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let queue_url = sqs.get_queue_url().queue_name(o2c_e2e::reminder_queue_name()).send().await.expect("queue").queue_url().unwrap_or_default().to_owned();
+    let config = o2c_fn_reminders::schedules::SchedulerConfig { group: "o2c-local-reminders".into(), queue_arn: format!("arn:aws:sqs:us-east-1:123456789012:{}", o2c_e2e::reminder_queue_name()), role_arn: "arn:aws:iam::123456789012:role/ReminderSchedulerRole".into() };
+    let schedules = o2c_fn_reminders::schedules::SchedulerSchedules { client: aws_sdk_scheduler::Client::new(&aws), config };
+    let batches = o2c_fn_reminders::batches::SqsBatches { client: sqs, queue_url };
+    o2c_fn_reminders::Reminders::new(store, schedules, batches, Default::default(), o2c_domain::customer::TimeZone::default())
+}
+
+#[tokio::test]
+async fn two_fires_racing_for_the_same_customer_send_the_step_once() {
+    let _clock = o2c_e2e::SCHEDULE_CLOCK.lock().await;
+    let api = Api::new();
+    let start = clock(&api).await;
+    let c = customer(&api, "Race Ltd", "ap@race.example", "UTC").await;
+    let due = next_weekday(start, 10, Weekday::Wed);
+    let (id, _) = invoice(&api, &c, due, "60").await;
+    // The -3 step: 09:00 UTC on the Sunday before -> Monday.
+    let fire_at = Utc.from_utc_datetime(&(due - chrono::Duration::days(2)).and_hms_opt(9, 0, 0).expect("nine"));
+    let due_now = o2c_fn_reminders::work::CustomerDue { customer: o2c_domain::ids::CustomerId::parse(&c).expect("id"), fire_at, invoices: vec![o2c_domain::ids::InvoiceId::parse(&id).expect("id")] };
+    let (a, b) = (reminders_function().await, reminders_function().await);
+    let (ra, rb) = tokio::join!(a.run(o2c_fn_reminders::work::Work::Batch(vec![due_now.clone()])), b.run(o2c_fn_reminders::work::Work::Batch(vec![due_now.clone()])));
+    assert!(ra.is_ok() && rb.is_ok(), "{ra:?} {rb:?}");
+    // And once more, late, as the sweep would.
+    a.run(o2c_fn_reminders::work::Work::Batch(vec![due_now])).await.expect("again");
+    let steps = issued(&api, &id).await;
+    assert_eq!(steps.len(), 1, "one reminder: {steps:?}");
+    assert_eq!(steps[0].0, -3);
+}
+
+#[tokio::test]
+async fn a_schedule_that_never_fires_is_made_good_by_the_daily_sweep() {
+    let _clock = o2c_e2e::SCHEDULE_CLOCK.lock().await;
+    let api = Api::new();
+    let start = clock(&api).await;
+    let c = customer(&api, "Missed Oy", "ap@missed.example", "Europe/Helsinki").await;
+    let a = api.send("PUT", &format!("/v1/customers/{c}/dunning-policy"), Some(&json!({"steps": [{"offset_days": 1, "template": "reminder"}]}).to_string()), Some(&api.key.clone())).await;
+    assert_eq!(a.status, 200, "{}", a.raw);
+    let due = next_weekday(start, 4, Weekday::Mon);
+    let (id, _) = invoice(&api, &c, due, "40").await;
+    // 09:00 Helsinki on Tuesday.
+    let send_at = chrono_tz::Europe::Helsinki.from_local_datetime(&(due + chrono::Duration::days(1)).and_hms_opt(9, 0, 0).expect("nine")).single().expect("instant").with_timezone(&Utc);
+    let name = o2c_fn_reminders::schedules::schedule_name(send_at);
+    let scheduler = aws_sdk_scheduler::Client::new(&o2c_e2e::local_aws().await);
+    // The finalize made the schedule (wait for the outbox to carry it);
+    // lose it, as an outage would.
+    let made = o2c_e2e::eventually_async(Duration::from_secs(20), || {
+        let (scheduler, name) = (scheduler.clone(), name.clone());
+        async move { scheduler.get_schedule().group_name("o2c-local-reminders").name(&name).send().await.ok().map(|_| ()) }
+    })
+    .await;
+    assert!(made.is_some(), "finalize scheduled {name}");
+    scheduler.delete_schedule().group_name("o2c-local-reminders").name(&name).send().await.expect("delete");
+    // Past the instant, not yet the next sweep (00:05 UTC): nothing.
+    travel(&api, send_at + chrono::Duration::hours(1)).await;
+    assert!(issued(&api, &id).await.is_empty(), "no schedule, no fire yet");
+    // The next sweep sends it, dated as the missed fire.
+    let next_sweep = Utc.from_utc_datetime(&((send_at + chrono::Duration::days(1)).date_naive().and_hms_opt(0, 30, 0).expect("time")));
+    travel(&api, next_sweep).await;
+    let steps = issued(&api, &id).await;
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0].2, (due + chrono::Duration::days(1)).to_string(), "for the day it was due");
+}
