@@ -255,3 +255,38 @@ pub fn compose_invoice_email_at(invoice: &Invoice, customer: &Customer, branding
     )?;
     Ok(Composed { subject: parts.subject, to: vec![customer.email.clone()], cc, html: parts.html, text: parts.text, raw_mime: raw })
 }
+
+/// A rendered message without attachments: its language, subject and both
+/// bodies (the receipt and the reminder build one each).
+pub(crate) struct Parts {
+    pub lang: crate::locale::Lang,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// `parts` as a `multipart/alternative` message from the seller to the
+/// customer (and `cc`), dated `now`, with Message-ID
+/// `<id>.<millis>@<sender domain>` (`fallback` if `id` cleans to nothing).
+pub(crate) fn compose_to_customer(parts: Parts, id: &str, fallback: &str, customer: &Customer, branding: &Branding, now: DateTime<Utc>) -> Result<crate::Composed, DocumentError> {
+    let cc = cc_list(customer);
+    let message_id = format!("{}.{}@{}", message_id_part(id, fallback), now.timestamp_millis(), domain_of(&branding.from));
+    let raw = raw_mime(
+        &Envelope {
+            from_name: &branding.company_name,
+            from: &branding.from,
+            reply_to: branding.reply_to.as_ref(),
+            to_name: customer.name.as_str(),
+            to: &customer.email,
+            cc: &cc,
+            subject: &parts.subject,
+            lang: parts.lang.tag(),
+            date: now,
+            message_id: &message_id,
+        },
+        &parts.text,
+        &parts.html,
+        None,
+    )?;
+    Ok(crate::Composed { subject: parts.subject, to: vec![customer.email.clone()], cc, html: parts.html, text: parts.text, raw_mime: raw })
+}

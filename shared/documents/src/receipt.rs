@@ -11,7 +11,7 @@ use o2c_domain::money::Money;
 
 use crate::branding::{clean, Branding};
 use crate::catalog::{self, Labels, ReceiptEmailCopy, ReceiptEmailFacts, ReceiptLabels};
-use crate::email::{cc_list, domain_of, message_id_part, raw_mime, Envelope};
+use crate::email::{compose_to_customer, Parts};
 use crate::error::DocumentError;
 use crate::locale::{format_date, format_money, Lang};
 use crate::view::{Party, Row};
@@ -79,14 +79,6 @@ struct ReceiptText<'a> {
     copy: &'a ReceiptEmailCopy,
     facts: &'a [Row],
     lines: &'a [LineView],
-}
-
-/// The parts of a receipt email before they are wrapped in MIME.
-struct Parts {
-    lang: Lang,
-    subject: String,
-    html: String,
-    text: String,
 }
 
 fn parts(facts: &ReceiptFacts, customer: &Customer, branding: &Branding) -> Result<Parts, DocumentError> {
@@ -159,27 +151,7 @@ fn parts(facts: &ReceiptFacts, customer: &Customer, branding: &Branding) -> Resu
 /// header and makes the Message-ID (`<payment id>.<millis>@<sender
 /// domain>`) unique per send.
 pub fn compose_receipt_email_at(facts: &ReceiptFacts, customer: &Customer, branding: &Branding, now: DateTime<Utc>) -> Result<Composed, DocumentError> {
-    let parts = parts(facts, customer, branding)?;
-    let cc = cc_list(customer);
-    let message_id = format!("{}.{}@{}", message_id_part(&facts.payment_id, "receipt"), now.timestamp_millis(), domain_of(&branding.from));
-    let raw = raw_mime(
-        &Envelope {
-            from_name: &branding.company_name,
-            from: &branding.from,
-            reply_to: branding.reply_to.as_ref(),
-            to_name: customer.name.as_str(),
-            to: &customer.email,
-            cc: &cc,
-            subject: &parts.subject,
-            lang: parts.lang.tag(),
-            date: now,
-            message_id: &message_id,
-        },
-        &parts.text,
-        &parts.html,
-        None,
-    )?;
-    Ok(Composed { subject: parts.subject, to: vec![customer.email.clone()], cc, html: parts.html, text: parts.text, raw_mime: raw })
+    compose_to_customer(parts(facts, customer, branding)?, &facts.payment_id, "receipt", customer, branding, now)
 }
 
 /// The receipt email in the customer's language (falling back to English),

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::branding::{clean, Branding};
 use crate::catalog::{self, Labels, ReminderEmailCopy, ReminderEmailFacts, ReminderLabels, ReminderTone};
-use crate::email::{cc_list, domain_of, message_id_part, raw_mime, Envelope};
+use crate::email::{compose_to_customer, Parts};
 use crate::error::DocumentError;
 use crate::locale::{format_currency_amount, format_date, format_money, Lang};
 use crate::view::{Party, Row};
@@ -87,14 +87,6 @@ struct ReminderText<'a> {
     lines: &'a [LineView],
     totals: &'a [Row],
     payment: &'a [String],
-}
-
-/// The parts of a reminder email before they are wrapped in MIME.
-struct Parts {
-    lang: Lang,
-    subject: String,
-    html: String,
-    text: String,
 }
 
 /// The amount due summed per currency, in the order the currencies first
@@ -183,27 +175,7 @@ fn parts(facts: &ReminderFacts, customer: &Customer, branding: &Branding) -> Res
 /// header and makes the Message-ID (`<reminder id>.<millis>@<sender
 /// domain>`) unique per send.
 pub fn compose_reminder_email_at(facts: &ReminderFacts, customer: &Customer, branding: &Branding, now: DateTime<Utc>) -> Result<Composed, DocumentError> {
-    let parts = parts(facts, customer, branding)?;
-    let cc = cc_list(customer);
-    let message_id = format!("{}.{}@{}", message_id_part(&facts.reminder_id, "reminder"), now.timestamp_millis(), domain_of(&branding.from));
-    let raw = raw_mime(
-        &Envelope {
-            from_name: &branding.company_name,
-            from: &branding.from,
-            reply_to: branding.reply_to.as_ref(),
-            to_name: customer.name.as_str(),
-            to: &customer.email,
-            cc: &cc,
-            subject: &parts.subject,
-            lang: parts.lang.tag(),
-            date: now,
-            message_id: &message_id,
-        },
-        &parts.text,
-        &parts.html,
-        None,
-    )?;
-    Ok(Composed { subject: parts.subject, to: vec![customer.email.clone()], cc, html: parts.html, text: parts.text, raw_mime: raw })
+    compose_to_customer(parts(facts, customer, branding)?, &facts.reminder_id, "reminder", customer, branding, now)
 }
 
 /// The reminder email in the customer's language (falling back to
