@@ -40,9 +40,11 @@ async fn payments_retried_through_lost_responses_and_conflicts_are_each_recorded
             tokio::spawn(async move {
                 // A patient client: it retries the same request with the
                 // same key until it gets an answer that is not "try again".
-                // A claim whose release was lost to a fault stays locked
-                // for the key's 60 s lock, so patience means over a minute.
-                let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(90);
+                // A claim whose answer was lost to a fault after it
+                // committed stays locked for the key's 60 s lock (the
+                // handler cannot tell it from another request's claim), and
+                // that can happen twice to one key: patience means minutes.
+                let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(200);
                 let mut last = String::new();
                 while tokio::time::Instant::now() < deadline {
                     let e = gateway_event("POST", "POST /v1/payments", "/v1/payments", None, &key, Some(body.clone()), &[("idempotency-key", &idem)]);

@@ -56,7 +56,14 @@ where
                 Ok(r) => r,
                 Err(e) if e.status() >= 500 => {
                     // Nothing was done (or it is unknown): let a retry run.
-                    let _ = store.release(&claim).await;
+                    // A release lost to a fault would lock the key until
+                    // the claim expires, so it is tried again (a repeat
+                    // after one that did commit finds nothing to release).
+                    for _ in 0..3 {
+                        if store.release(&claim).await.is_ok() {
+                            break;
+                        }
+                    }
                     return Err(e);
                 }
                 Err(e) => e.into_response(&request.correlation_id),
