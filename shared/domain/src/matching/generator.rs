@@ -87,6 +87,26 @@ const STEMS: &[&str] = &[
 const PLACES: &[&str] = &["Nord", "Sud", "Berlin", "Paris", "London", "Helsinki", "Zurich", "Vilnius", "Austin", "Oslo", "Milano", "Lyon", "Bremen", "Leeds", "Turku"];
 const FORMS: &[&str] = &["GmbH", "AG", "Ltd", "Inc.", "SA", "SARL", "Oy", "B.V.", "LLC", "S.p.A."];
 
+/// A pronounceable word unique to `n` (`Ka`, `Kobe`, `Ravimo`, ...), so
+/// large worlds do not run out of distinct company names.
+fn made_up_word(n: usize) -> String {
+    const C: &[char] = &['k', 'r', 'm', 'n', 'l', 't', 'v', 'd', 's', 'b'];
+    const V: &[char] = &['a', 'e', 'i', 'o', 'u'];
+    let mut n = n;
+    let mut w = String::new();
+    loop {
+        w.push(C[n % C.len()]);
+        n /= C.len();
+        w.push(V[n % V.len()]);
+        n /= V.len();
+        if n == 0 {
+            break;
+        }
+    }
+    let mut chars = w.chars();
+    chars.next().map(|f| f.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+}
+
 /// `customers` customers with about `per_customer` open invoices each and
 /// `credits` labelled credits (about one in six a decoy).
 pub fn world(seed: u64, customers: usize, per_customer: usize, credits: usize) -> World {
@@ -98,7 +118,7 @@ pub fn world(seed: u64, customers: usize, per_customer: usize, credits: usize) -
     let mut seq = 1u64;
     for c in 0..customers {
         let customer = CustomerId::from_ulid(ulid::Ulid::from_parts(seed.wrapping_add(c as u64), u128::from(rng.next_u64())));
-        let name = format!("{} {} {}", STEMS[c % STEMS.len()], PLACES[(c / STEMS.len()) % PLACES.len()], FORMS[rng.below(FORMS.len() as u64) as usize]);
+        let name = format!("{} {} {} {}", STEMS[c % STEMS.len()], made_up_word(c / STEMS.len()), PLACES[rng.below(PLACES.len() as u64) as usize], FORMS[rng.below(FORMS.len() as u64) as usize]);
         payers.push(Payer { customer, name });
         for _ in 0..per_customer {
             let number = InvoiceNumber::new(2026, seq).unwrap_or_else(|_| unreachable_number());
@@ -110,9 +130,14 @@ pub fn world(seed: u64, customers: usize, per_customer: usize, credits: usize) -
             items.push(OpenItem { invoice: InvoiceId::from_ulid(ulid::Ulid::from_parts(seq, u128::from(rng.next_u64()))), number, customer, currency, due_minor, due_date: Some(issue + Duration::days(30)), discount });
         }
     }
+    let mut by_customer: std::collections::HashMap<CustomerId, Vec<usize>> = std::collections::HashMap::new();
+    for (i, it) in items.iter().enumerate() {
+        by_customer.entry(it.customer).or_default().push(i);
+    }
+    let names: std::collections::HashMap<CustomerId, String> = payers.iter().map(|p| (p.customer, p.name.clone())).collect();
     let mut out = Vec::new();
     for _ in 0..credits {
-        out.push(one_credit(&mut rng, &items, &payers, currency, base));
+        out.push(one_credit(&mut rng, &items, &by_customer, &names, currency, base));
     }
     World { items, payers, credits: out, currency }
 }
@@ -158,12 +183,12 @@ fn noise(rng: &mut Rng) -> &'static str {
     NOISE[rng.below(NOISE.len() as u64) as usize]
 }
 
-fn one_credit(rng: &mut Rng, items: &[OpenItem], payers: &[Payer], currency: Currency, base: NaiveDate) -> Labelled {
+fn one_credit(rng: &mut Rng, items: &[OpenItem], by_customer: &std::collections::HashMap<CustomerId, Vec<usize>>, names: &std::collections::HashMap<CustomerId, String>, currency: Currency, base: NaiveDate) -> Labelled {
     let item = rng.pick(items).clone();
-    let name_of = |c: CustomerId| payers.iter().find(|p| p.customer == c).map(|p| p.name.clone()).unwrap_or_default();
+    let name_of = |c: CustomerId| names.get(&c).cloned().unwrap_or_default();
     let booked = base + Duration::days(20 + rng.below(30) as i64);
     let credit = |amount_minor: i64, counterparty: Option<String>, references: Vec<String>, remittance: String| BankCredit { amount: money(amount_minor, currency), booked_on: booked, counterparty, references, remittance };
-    let same_customer: Vec<&OpenItem> = items.iter().filter(|i| i.customer == item.customer).collect();
+    let same_customer: Vec<&OpenItem> = by_customer.get(&item.customer).map(|v| v.iter().map(|&i| &items[i]).collect()).unwrap_or_default();
     let roll = rng.below(100);
     let (case, built, pays) = match roll {
         0..=11 => {

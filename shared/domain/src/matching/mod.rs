@@ -141,24 +141,34 @@ pub struct Ledger {
     items: Vec<OpenItem>,
     payers: Vec<Payer>,
     by_key: HashMap<String, Vec<usize>>,
-    by_rf: HashMap<String, usize>,
     by_customer: HashMap<CustomerId, Vec<usize>>,
     by_amount: HashMap<(Currency, i64), Vec<usize>>,
     names: HashMap<CustomerId, Vec<String>>,
+    /// Normalized name-word prefixes (4 letters) -> payers, so a name is
+    /// compared only with payers sharing a word start, not with all.
+    by_word: HashMap<String, Vec<usize>>,
+    /// Each payer's name, normalized, as words (computed once).
+    payer_words: Vec<Vec<String>>,
+}
+
+/// Most payers a name is compared with.
+const NAME_CANDIDATES: usize = 256;
+
+fn word_keys(name: &str) -> Vec<String> {
+    let mut keys: Vec<String> = payer::normalize_name(name).split(' ').filter(|w| w.len() >= 2).map(|w| w.chars().take(4).collect()).collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 impl Ledger {
     pub fn new(mut items: Vec<OpenItem>, payers: Vec<Payer>) -> Self {
         items.retain(|i| i.due_minor > 0);
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut by_rf = HashMap::new();
         let mut by_customer: HashMap<CustomerId, Vec<usize>> = HashMap::new();
         let mut by_amount: HashMap<(Currency, i64), Vec<usize>> = HashMap::new();
         for (i, item) in items.iter().enumerate() {
             by_key.entry(reference::number_key(item.number)).or_default().push(i);
-            if let Some(body) = reference::rf_body(&reference::creditor_reference(item.number)) {
-                by_rf.insert(body, i);
-            }
             by_customer.entry(item.customer).or_default().push(i);
             by_amount.entry((item.currency, item.due_minor)).or_default().push(i);
         }
@@ -166,10 +176,15 @@ impl Ledger {
             list.sort_by_key(|&i| (items[i].due_date, items[i].number));
         }
         let mut names: HashMap<CustomerId, Vec<String>> = HashMap::new();
-        for p in &payers {
+        let mut by_word: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in payers.iter().enumerate() {
             names.entry(p.customer).or_default().push(p.name.clone());
+            for k in word_keys(&p.name) {
+                by_word.entry(k).or_default().push(i);
+            }
         }
-        Self { items, payers, by_key, by_rf, by_customer, by_amount, names }
+        let payer_words = payers.iter().map(|p| payer::normalize_name(&p.name).split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect()).collect();
+        Self { items, payers, by_key, by_customer, by_amount, names, by_word, payer_words }
     }
 
     pub fn item(&self, invoice: InvoiceId) -> Option<&OpenItem> {
@@ -183,8 +198,23 @@ impl Ledger {
     /// Customers whose name matches the payer's, best first, with the score.
     fn payers_named(&self, counterparty: &str) -> Vec<(CustomerId, u8)> {
         let mut best: HashMap<CustomerId, u8> = HashMap::new();
-        for p in &self.payers {
-            let s = payer::name_similarity(counterparty, &p.name);
+        // Payers sharing a distinctive word start; common words (a shared
+        // stem, "consulting") alone would compare against thousands.
+        let lists: Vec<&Vec<usize>> = word_keys(counterparty).iter().filter_map(|k| self.by_word.get(k)).collect();
+        let mut seen: Vec<usize> = lists.iter().filter(|l| l.len() <= NAME_CANDIDATES).flat_map(|l| l.iter().copied()).collect();
+        if seen.is_empty() {
+            if let Some(smallest) = lists.iter().min_by_key(|l| l.len()) {
+                seen = smallest.iter().copied().take(NAME_CANDIDATES).collect();
+            }
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        let normalized = payer::normalize_name(counterparty);
+        let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
+        for &i in &seen {
+            let p = &self.payers[i];
+            let theirs: Vec<&str> = self.payer_words[i].iter().map(String::as_str).collect();
+            let s = payer::words_similarity(&words, &theirs);
             if s >= 90 {
                 let e = best.entry(p.customer).or_insert(0);
                 *e = (*e).max(s);
@@ -259,7 +289,8 @@ fn by_reference(credit: &BankCredit, ledger: &Ledger, policy: &MatchPolicy) -> O
     let mut bodies: Vec<String> = credit.references.iter().filter_map(|r| reference::rf_body(r)).collect();
     bodies.extend(credit.references.iter().flat_map(|r| reference::rf_in_text(r)));
     bodies.extend(reference::rf_in_text(&credit.remittance));
-    let mut idx: Vec<usize> = bodies.iter().filter_map(|b| ledger.by_rf.get(b).copied()).collect();
+    // Our references are `RF` + check + `INV` + the number's 10 digits.
+    let mut idx: Vec<usize> = bodies.iter().filter_map(|b| b.strip_prefix("INV")).filter_map(|k| ledger.by_key.get(k)).filter(|v| v.len() == 1).map(|v| v[0]).collect();
     idx.sort_unstable();
     idx.dedup();
     if idx.is_empty() {
@@ -275,7 +306,9 @@ fn by_invoice_number(credit: &BankCredit, ledger: &Ledger, policy: &MatchPolicy)
         return Vec::new();
     }
     let amount = credit.amount.to_minor();
-    let settles = |i: usize| settle::settle(&[&ledger.items[i]], amount, credit.booked_on, policy).settles_exactly();
+    // Exactly or with an entitled discount: a fee short-pay is too loose to
+    // choose between invoice numbers a typo apart.
+    let settles = |i: usize| settle::settle(&[&ledger.items[i]], amount, credit.booked_on, policy).settles_without_fee();
     // Open invoices one typo from `w` whose amount this payment settles.
     let settling_neighbours = |w: &reference::WrittenNumber| -> Vec<usize> {
         let mut v: Vec<usize> = reference::one_edit_away(&w.key).iter().filter_map(|k| ledger.by_key.get(k)).flatten().copied().filter(|&i| settles(i)).collect();
@@ -314,6 +347,8 @@ fn by_invoice_number(credit: &BankCredit, ledger: &Ledger, policy: &MatchPolicy)
         if near.len() > 1 {
             near.retain(|&i| settles(i));
         }
+        // The correction stands only with the amount agreeing exactly.
+        near.retain(|&i| settles(i));
         match near.as_slice() {
             [one] => corrected.push((*one, w.as_written.clone())),
             _ => unknown += 1,
@@ -353,26 +388,53 @@ fn by_invoice_number(credit: &BankCredit, ledger: &Ledger, policy: &MatchPolicy)
 fn by_amount_and_payer(credit: &BankCredit, ledger: &Ledger, policy: &MatchPolicy, named: &[(CustomerId, u8)]) -> Vec<Proposal> {
     let mut out = Vec::new();
     let amount = credit.amount.to_minor();
-    // Two customers with the same name: the name does not tell them apart.
-    let ambiguous_name = named.len() > 1 && named[1].1 + 3 >= named[0].1;
-    for &(customer, score) in named.iter().take(3) {
+    // Everyone who shares the best name score is a candidate payer; a
+    // lower score is another company.
+    let top = named.first().map_or(0, |n| n.1);
+    let candidates: Vec<(CustomerId, u8)> = named.iter().copied().filter(|n| n.1 + 3 >= top).take(50).collect();
+    let shared_name = candidates.len() > 1;
+    // With a shared name, the amount must single out one invoice among
+    // all of them (the name and the amount together are the evidence).
+    let mut singles_all: Vec<(CustomerId, u8, &OpenItem, Settlement)> = Vec::new();
+    for &(customer, score) in &candidates {
+        for &i in ledger.by_customer.get(&customer).map(Vec::as_slice).unwrap_or(&[]) {
+            let item = &ledger.items[i];
+            if item.currency != credit.amount.currency() {
+                continue;
+            }
+            let s = settle::settle(&[item], amount, credit.booked_on, policy);
+            if s.settles_without_fee() {
+                singles_all.push((customer, score, item, s));
+            }
+        }
+    }
+    let unique_single = singles_all.len() == 1;
+    for &(customer, score) in &candidates {
         let Some(list) = ledger.by_customer.get(&customer) else { continue };
         let items: Vec<&OpenItem> = list.iter().map(|&i| &ledger.items[i]).filter(|i| i.currency == credit.amount.currency()).collect();
         let name = ledger.name_of(customer);
-        let who = format!("payer \"{}\" is {name} ({score}% name match)", credit.counterparty.as_deref().unwrap_or(""));
-        let cap = |c: u8| if ambiguous_name { c.min(60) } else { c };
-        // One invoice settled by this amount (exactly, with its discount, or short by a fee).
-        let singles: Vec<(&OpenItem, Settlement)> = items.iter().map(|i| (*i, settle::settle(&[*i], amount, credit.booked_on, policy))).filter(|(_, s)| s.settles_without_fee()).collect();
+        let who = format!("payer \"{}\" is {name} ({score}% name match{})", credit.counterparty.as_deref().unwrap_or(""), if shared_name { format!(", as are {} other customers", candidates.len() - 1) } else { String::new() });
+        let singles: Vec<&(CustomerId, u8, &OpenItem, Settlement)> = singles_all.iter().filter(|s| s.0 == customer).collect();
         match singles.as_slice() {
-            [(item, s)] => out.push(Proposal { customer, allocations: s.allocations.clone(), unapplied_minor: s.unapplied_minor, rule: "amount_and_payer", confidence: cap(90), explanation: format!("{who}; {} settles {} and no other invoice of theirs", s.describe(credit.amount.currency()), item.number) }),
+            [(_, _, item, s)] if unique_single => out.push(Proposal {
+                customer,
+                allocations: s.allocations.clone(),
+                unapplied_minor: s.unapplied_minor,
+                rule: "amount_and_payer",
+                confidence: if shared_name { 86 } else { 90 },
+                explanation: format!("{who}; {} settles {} and no other invoice of {}", s.describe(credit.amount.currency()), item.number, if shared_name { "any of them" } else { "theirs" }),
+            }),
             [] => {}
             many => {
-                for (item, s) in many.iter().take(4) {
-                    out.push(Proposal { customer, allocations: s.allocations.clone(), unapplied_minor: s.unapplied_minor, rule: "amount_and_payer", confidence: 60, explanation: format!("{who}; the amount settles {} but also {} other invoice(s) of theirs", item.number, many.len() - 1) });
+                for (_, _, item, s) in many.iter().take(4) {
+                    out.push(Proposal { customer, allocations: s.allocations.clone(), unapplied_minor: s.unapplied_minor, rule: "amount_and_payer", confidence: 60, explanation: format!("{who}; the amount settles {} but also {} other invoice(s)", item.number, singles_all.len() - 1) });
                 }
             }
         }
-        if !out.iter().any(|p| p.customer == customer && p.confidence >= 60) {
+        let cap = |c: u8| if shared_name { c.min(60) } else { c };
+        // A shared name caps a set at a suggestion; search only when the
+        // name alone singles the customer out.
+        if !shared_name && !out.iter().any(|p| p.customer == customer && p.confidence >= 60) {
             match subset::exact_subsets(&items, amount, policy) {
                 subset::Found::One(set) => {
                     let nums: Vec<String> = set.iter().map(|i| i.number.to_string()).collect();

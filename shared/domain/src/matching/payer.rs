@@ -8,8 +8,10 @@ const LEGAL_FORMS: &[&str] = &[
 
 /// Lower case, accents folded, punctuation as spaces, legal forms dropped.
 pub fn normalize_name(name: &str) -> String {
+    // `B.V.`, `S.p.A.`, `Inc.`: dots join, other punctuation separates.
     let folded: String = name
         .chars()
+        .filter(|c| *c != '.')
         .flat_map(char::to_lowercase)
         .map(|c| match c {
             'ä' | 'à' | 'á' | 'â' | 'ã' | 'å' | 'ā' => 'a',
@@ -30,23 +32,32 @@ pub fn normalize_name(name: &str) -> String {
     folded.split_whitespace().filter(|w| !LEGAL_FORMS.contains(w)).collect::<Vec<_>>().join(" ")
 }
 
-/// How alike two names are, 0 to 100: the better of Jaro-Winkler on the
-/// normalized names and, when one name's words are all in the other, a
-/// containment score (banks truncate and append).
+/// How alike two names are, 0 to 100, word by word: every word of the
+/// shorter name must be (nearly, Jaro-Winkler) a word of the longer one;
+/// the score is the weakest of those. Banks truncate names and append
+/// words, so the shorter side decides; a different word anywhere in it
+/// (`Acme Ka` against `Acme Ke Berlin`) keeps the score low however much
+/// else agrees.
 pub fn name_similarity(a: &str, b: &str) -> u8 {
     let (a, b) = (normalize_name(a), normalize_name(b));
-    if a.is_empty() || b.is_empty() {
+    let (wa, wb): (Vec<&str>, Vec<&str>) = (a.split(' ').filter(|w| !w.is_empty()).collect(), b.split(' ').filter(|w| !w.is_empty()).collect());
+    words_similarity(&wa, &wb)
+}
+
+/// [`name_similarity`] of two names already normalized and split into words.
+pub fn words_similarity(wa: &[&str], wb: &[&str]) -> u8 {
+    if wa.is_empty() || wb.is_empty() {
         return 0;
     }
-    if a == b {
+    if wa == wb {
         return 100;
     }
-    let jw = strsim::jaro_winkler(&a, &b);
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
-    let long_words: Vec<&str> = long.split(' ').collect();
-    let contained = short.split(' ').all(|w| long_words.contains(&w)) && short.len() >= 4;
-    let score = if contained { jw.max(0.93) } else { jw };
-    (score * 100.0).round().clamp(0.0, 100.0) as u8
+    let (short, long) = if wa.len() <= wb.len() { (wa, wb) } else { (wb, wa) };
+    if short.iter().map(|w| w.len()).sum::<usize>() < 3 {
+        return 0;
+    }
+    let weakest = short.iter().map(|s| long.iter().map(|l| if s == l { 1.0 } else { strsim::jaro_winkler(s, l) }).fold(0.0, f64::max)).fold(1.0, f64::min);
+    (weakest * 100.0).round().clamp(0.0, 100.0) as u8
 }
 
 #[cfg(test)]
@@ -66,5 +77,6 @@ mod tests {
         assert!(name_similarity("Initech Ltd", "Inittech Limited") >= 90);
         assert!(name_similarity("Initech Ltd", "Initrode Ltd") < 90);
         assert!(name_similarity("Acme", "Umbrella") < 60);
+        assert!(name_similarity("ACME KA", "Acme Ke Berlin GmbH") < 90, "one word differs");
     }
 }

@@ -147,6 +147,8 @@ fn the_matcher_applies_at_least_95_percent_of_matchable_credits_and_never_a_wron
             if got == want {
                 applied += 1;
                 entry.1 += 1;
+            } else if std::env::var("O2C_SHOW_MISSES").is_ok() {
+                eprintln!("MISS {:?}: {:?} -> {:?}", l.case, l.credit, o);
             }
         }
     }
