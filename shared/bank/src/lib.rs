@@ -9,6 +9,7 @@ pub mod camt;
 pub mod csv;
 pub mod mt940;
 pub mod statement;
+pub mod write;
 
 pub use statement::{Balance, Direction, Entry, Format, ParseError, Statement};
 
