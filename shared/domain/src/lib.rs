@@ -18,6 +18,7 @@ pub mod ids;
 pub mod invoice;
 pub mod invoice_number;
 pub mod invoice_status;
+pub mod journal;
 pub mod matching;
 pub mod money;
 pub mod outbox;
