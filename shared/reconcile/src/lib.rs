@@ -5,6 +5,8 @@
 //! reversals undo earlier cash and are handled apart), in a currency and
 //! amount the domain's money accepts. Pure.
 
+pub mod identity;
+
 use o2c_bank::{Direction, Entry};
 use o2c_domain::matching::BankCredit;
 use o2c_domain::money::{Currency, Money};
