@@ -71,7 +71,6 @@ struct Reader {
     message: Option<Message>,
     context: Context,
     first_message_line: Option<usize>,
-    saw_statement_line: bool,
 }
 
 impl Default for Reader {
@@ -81,7 +80,6 @@ impl Default for Reader {
             message: None,
             context: Context::Outside,
             first_message_line: None,
-            saw_statement_line: false,
         }
     }
 }
@@ -252,7 +250,6 @@ impl Reader {
                     supplementary: None,
                     info: Vec::new(),
                 });
-                self.saw_statement_line = true;
                 self.context = Context::StatementLine;
             }
             "86" => {
@@ -311,11 +308,10 @@ impl Reader {
 
     fn finish(mut self) -> Result<Vec<Statement>, ParseError> {
         self.end_message()?;
-        let Some(first) = self.first_message_line else {
+        // A message without `:61:` is a day without movements: its
+        // balances are still a statement. A file without any message is not.
+        if self.first_message_line.is_none() {
             return Err(error(1, "no :20: tag: not an MT940 statement file"));
-        };
-        if !self.saw_statement_line {
-            return Err(error(first, "no :61: statement line in the file"));
         }
         Ok(self.statements)
     }
@@ -774,10 +770,10 @@ mod tests {
     }
 
     #[test]
-    fn a_file_without_any_61_is_refused() {
-        let error =
-            parse(b":20:X\n:25:1\n:60F:C240101EUR1,\n:62F:C240101EUR1,\n").expect_err("refused");
-        assert!(error.message.contains(":61:"), "{}", error.message);
+    fn a_day_without_movements_is_a_statement_without_entries() {
+        let statements = parse(b":20:X\n:25:1\n:60F:C240101EUR1,\n:62F:C240101EUR1,\n").expect("a quiet day");
+        assert_eq!(statements.len(), 1);
+        assert!(statements[0].entries.is_empty());
     }
 
     #[test]

@@ -1,0 +1,4 @@
+#![no_main]
+//! See o2c_fuzz::statement_roundtrip (fuzz/src/lib.rs) for what this covers.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| o2c_fuzz::statement_roundtrip(data));
