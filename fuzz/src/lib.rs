@@ -419,7 +419,7 @@ mod tests {
     /// libFuzzer before it starts. Passes once the bugs are fixed; then
     /// move the files into `corpus/` and drop the `ignore`.
     #[test]
-    #[ignore = "known bug: the MT940, CSV and camt writers write files their parsers refuse when there are no entries or no statements (docs/fuzzing.md)"]
+    #[ignore = "known bugs: files the writer writes and its parsers refuse (no entries, no statements, an MT940 :86: line of dashes); docs/fuzzing.md"]
     fn statement_roundtrip_regressions() {
         replay_from("regressions", "statement_roundtrip", super::statement_roundtrip);
     }
