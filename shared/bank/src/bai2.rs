@@ -30,7 +30,7 @@
 //! returns each disagreement beside the statements, for a person to judge
 //! (moov-io's Goldman-style sample is such a file).
 
-mod codes;
+pub(crate) mod codes;
 mod lex;
 mod tags;
 #[cfg(test)]

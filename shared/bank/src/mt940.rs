@@ -16,7 +16,7 @@
 //! reference and funds code, statement-level `:86:` text, `:64:`/`:65:`
 //! available balances, `/OCMT/` original amounts, GVC booking text (`?00`).
 
-mod info;
+pub(crate) mod info;
 pub(crate) mod text;
 
 pub(crate) use info::creditor_reference_tokens;

@@ -8,7 +8,7 @@ use crate::statement::Direction;
 
 /// What a `16` type code means for an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     Money(Direction),
     /// `890`, *Contains Non-monetary Information*: not a movement of money.
     NonMonetary,
@@ -22,7 +22,7 @@ pub(super) enum Kind {
 /// credits `720`–`728`, *Loan Payment* and *Amount Applied to …*; every
 /// other `7xx` a debit, like `760` *Loan Disbursement*), `900`–`959`
 /// customized credits, `960`–`999` customized debits.
-pub(super) fn kind(code: u16) -> Kind {
+pub(crate) fn kind(code: u16) -> Kind {
     match code {
         100..=399 | 720..=728 | 900..=959 => Kind::Money(Direction::Credit),
         400..=699 | 700..=719 | 729..=799 | 960..=999 => Kind::Money(Direction::Debit),
@@ -59,7 +59,7 @@ pub(super) fn kind(code: u16) -> Kind {
 /// Not in the list: fees for returns (`564`, `567`), return *adjustments*
 /// (`268`, `568`), posting error corrections (`254`, `554`) and the batch
 /// settlements of returns (`168`, `468`), which are movements of their own.
-pub(super) fn is_reversal(code: u16) -> bool {
+pub(crate) fn is_reversal(code: u16) -> bool {
     matches!(
         code,
         123 | 250

@@ -255,7 +255,7 @@ fn semicolon_keyed(text: &str, direction: Direction) -> Details {
 
 /// Keys of the slash-keyed dialect (SWIFT/SEPA field names used by
 /// Rabobank, ING, ABN AMRO SEPA, HSBC, KBS …).
-const SLASH_KEYS: [&str; 34] = [
+pub(crate) const SLASH_KEYS: [&str; 34] = [
     "EREF",
     "PREF",
     "KREF",

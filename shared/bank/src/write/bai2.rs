@@ -3,6 +3,7 @@
 //! continuations, and `99`, every control total and record count filled in
 //! as the parser checks them.
 
+use crate::bai2::codes;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -321,7 +322,8 @@ fn yymmdd(date: NaiveDate) -> String {
 /// reversal flag, else a default: `195` incoming / `495` outgoing money
 /// transfer, `252` debit reversal (a credit) / `552` credit reversal.
 fn type_code(own: Option<&str>, direction: Direction, reversal: bool) -> String {
-    let fits = |code: u16| kind(code) == Some(direction) && is_reversal(code) == reversal;
+    // The reader's own table decides what a code means.
+    let fits = |code: u16| matches!(codes::kind(code), codes::Kind::Money(d) if d == direction) && codes::is_reversal(code) == reversal;
     if let Some(own) = own.map(str::trim) {
         if own.len() == 3 && own.bytes().all(|b| b.is_ascii_digit()) && own.parse().is_ok_and(fits)
         {
@@ -337,42 +339,3 @@ fn type_code(own: Option<&str>, direction: Direction, reversal: bool) -> String 
     .to_owned()
 }
 
-/// The direction of a detail type code (BAI2 Appendix A, as the reader
-/// has it); `None` for balance, non-monetary and undirected codes.
-fn kind(code: u16) -> Option<Direction> {
-    match code {
-        100..=399 | 720..=728 | 900..=959 => Some(Direction::Credit),
-        400..=699 | 700..=719 | 729..=799 | 960..=999 => Some(Direction::Debit),
-        _ => None,
-    }
-}
-
-/// Type codes the reader takes for returns and reversals.
-fn is_reversal(code: u16) -> bool {
-    matches!(
-        code,
-        123 | 250
-            | 251
-            | 252
-            | 255
-            | 256
-            | 257
-            | 258
-            | 260
-            | 261
-            | 266
-            | 395
-            | 423
-            | 550
-            | 551
-            | 552
-            | 555
-            | 556
-            | 557
-            | 558
-            | 560
-            | 561
-            | 566
-            | 694
-    )
-}

@@ -18,44 +18,9 @@ pub(super) const MAX_LINES: usize = 6;
 /// The longest counterparty name kept in `:86:`.
 const NAME_WIDTH: usize = 140;
 
-/// Keys the reader splits `:86:` at (`/KEY/`): a text segment equal to one
-/// is written with a space before it.
-const SLASH_KEYS: [&str; 34] = [
-    "EREF",
-    "PREF",
-    "KREF",
-    "MARF",
-    "CSID",
-    "BENM",
-    "ORDP",
-    "CNTP",
-    "NAME",
-    "ADDR",
-    "IBAN",
-    "BIC",
-    "REMI",
-    "ISDT",
-    "SVCL",
-    "PURP",
-    "RTRN",
-    "ULTB",
-    "ULTD",
-    "ULTC",
-    "OCMT",
-    "CHGS",
-    "EXCH",
-    "CRF",
-    "CDTRREF",
-    "CDTRREFTP",
-    "TRCD",
-    "BUSP",
-    "ACCW",
-    "CD",
-    "ISSR",
-    "TXT",
-    "BENE",
-    "ORDR",
-];
+// The reader splits `:86:` at these keys (`/KEY/`): a text segment equal
+// to one is written with a space before it.
+use crate::mt940::info::SLASH_KEYS;
 
 pub(super) fn write(statements: &[Statement]) -> Vec<u8> {
     let mut out =
