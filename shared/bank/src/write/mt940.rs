@@ -286,21 +286,32 @@ pub(super) fn wrap(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut start = 0;
+    // A continuation no break can make safe (a run of `-` or `{` longer
+    // than a line) is written behind a `.`, so the reader never takes it
+    // for the end of a message or a block: one character added, nothing lost.
+    let mut marked = false;
     while start < chars.len() {
-        let mut len = LINE_WIDTH.min(chars.len() - start);
+        let width = if marked { LINE_WIDTH - 1 } else { LINE_WIDTH };
+        let mut len = width.min(chars.len() - start);
+        let mut mark_next = false;
         if start + len < chars.len() {
+            let full = len;
             while len > 1 && !safe_start(chars.get(start + len..).unwrap_or_default()) {
                 len -= 1;
             }
+            if !safe_start(chars.get(start + len..).unwrap_or_default()) {
+                len = full;
+                mark_next = true;
+            }
         }
-        out.push(
-            chars
-                .get(start..start + len)
-                .unwrap_or_default()
-                .iter()
-                .collect(),
-        );
+        let mut line = String::with_capacity(len + 1);
+        if marked {
+            line.push('.');
+        }
+        line.extend(chars.get(start..start + len).unwrap_or_default().iter());
+        out.push(line);
         start += len;
+        marked = mark_next;
     }
     out
 }

@@ -1062,3 +1062,14 @@ fn ten_thousand_entries_are_written_and_read_back_in_every_format() {
         assert_eq!(super::net(&entries), total, "{format:?}");
     }
 }
+
+#[test]
+fn an_mt940_remittance_of_a_long_run_of_dashes_is_written_so_the_reader_still_reads_the_file() {
+    for filler in ["-", "{"] {
+        let text = filler.repeat(150);
+        let lines = super::mt940::wrap(&format!("x{text}"));
+        assert!(lines.iter().skip(1).all(|l| !l.trim().chars().all(|c| c == '-') && !l.trim_start().starts_with('{')), "{lines:?}");
+        let joined: String = lines.concat();
+        assert_eq!(joined.replace('.', ""), format!("x{text}"), "only the markers are added");
+    }
+}
