@@ -206,23 +206,23 @@ where
         let Some(id) = event.payload.get("invoice").and_then(|v| v.as_str()).and_then(|s| InvoiceId::parse(s).ok()) else { return Ok(()) };
         for _ in 0..ATTEMPTS {
             let Some(current) = self.store.invoice(id).await? else { return Ok(()) };
-            let until = match event.event_type {
-                EventType::InvoiceFinalized => None,
-                EventType::InvoiceDisputeClosed | EventType::InvoicePaymentReversed => Some(event.occurred_at),
-                EventType::InvoicePaymentPromised => match current.value.promised_until {
-                    Some(date) => {
-                        let Some(customer) = self.store.customer(current.value.customer).await? else { return Ok(()) };
-                        Some(promise_ends(date, customer.value.time_zone))
-                    }
-                    None => None,
-                },
+            let mut invoice = current.value.clone();
+            let pause_ends = match event.event_type {
+                EventType::InvoiceFinalized => false,
+                EventType::InvoiceDisputeClosed | EventType::InvoicePaymentReversed | EventType::InvoicePaymentPromised => true,
                 _ => return Ok(()),
             };
-            let mut invoice = current.value.clone();
-            if let Some(until) = until {
+            if pause_ends {
                 let Some(customer) = self.store.customer(invoice.customer).await? else { return Ok(()) };
-                let calendar = self.holidays.for_customer(&customer.value);
-                if invoice.defer_reminders(until, customer.value.time_zone, calendar, event.occurred_at) {
+                let tz = customer.value.time_zone;
+                // A promise pauses until its day ends; a resolution or a
+                // reversal ends the pause when it happened.
+                let until = match (event.event_type, invoice.promised_until) {
+                    (EventType::InvoicePaymentPromised, Some(date)) => promise_ends(date, tz),
+                    (EventType::InvoicePaymentPromised, None) => return Ok(()),
+                    _ => event.occurred_at,
+                };
+                if invoice.defer_reminders(until, tz, self.holidays.for_customer(&customer.value), event.occurred_at) {
                     let changed = [Versioned { value: invoice.clone(), version: current.version }];
                     match self.store.commit_reminders(ReminderChange { invoices: &changed, customer: None, timeline: &[], outbox: Vec::new() }).await {
                         Ok(()) => {}

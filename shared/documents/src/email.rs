@@ -233,31 +233,12 @@ pub(crate) fn domain_of(email: &Email) -> &str {
 pub fn compose_invoice_email_at(invoice: &Invoice, customer: &Customer, branding: &Branding, now: DateTime<Utc>) -> Result<Composed, DocumentError> {
     let parts = invoice_email_parts(invoice, customer, branding)?;
     let pdf = pdf::render_invoice_pdf(invoice, customer, branding)?;
-    let cc = cc_list(customer);
-    let message_id = format!("{}.{}@{}", invoice.id, now.timestamp_millis(), domain_of(&branding.from));
     let lang = crate::locale::Lang::for_locale(&customer.locale);
-    let raw = raw_mime(
-        &Envelope {
-            from_name: &branding.company_name,
-            from: &branding.from,
-            reply_to: branding.reply_to.as_ref(),
-            to_name: customer.name.as_str(),
-            to: &customer.email,
-            cc: &cc,
-            subject: &parts.subject,
-            lang: lang.tag(),
-            date: now,
-            message_id: &message_id,
-        },
-        &parts.text,
-        &parts.html,
-        Some((&parts.attachment_name, &pdf)),
-    )?;
-    Ok(Composed { subject: parts.subject, to: vec![customer.email.clone()], cc, html: parts.html, text: parts.text, raw_mime: raw })
+    let body = Parts { lang, subject: parts.subject, html: parts.html, text: parts.text };
+    compose_to_customer(body, &invoice.id.to_string(), "invoice", Some((&parts.attachment_name, &pdf)), customer, branding, now)
 }
 
-/// A rendered message without attachments: its language, subject and both
-/// bodies (the receipt and the reminder build one each).
+/// A rendered message: its language, subject and both bodies.
 pub(crate) struct Parts {
     pub lang: crate::locale::Lang,
     pub subject: String,
@@ -265,10 +246,11 @@ pub(crate) struct Parts {
     pub text: String,
 }
 
-/// `parts` as a `multipart/alternative` message from the seller to the
+/// `parts` (and an attachment, if any) as a message from the seller to the
 /// customer (and `cc`), dated `now`, with Message-ID
-/// `<id>.<millis>@<sender domain>` (`fallback` if `id` cleans to nothing).
-pub(crate) fn compose_to_customer(parts: Parts, id: &str, fallback: &str, customer: &Customer, branding: &Branding, now: DateTime<Utc>) -> Result<crate::Composed, DocumentError> {
+/// `<id>.<millis>@<sender domain>` (`fallback` if `id` cleans to nothing):
+/// every email o2c sends is assembled here.
+pub(crate) fn compose_to_customer(parts: Parts, id: &str, fallback: &str, attachment: Option<(&str, &[u8])>, customer: &Customer, branding: &Branding, now: DateTime<Utc>) -> Result<crate::Composed, DocumentError> {
     let cc = cc_list(customer);
     let message_id = format!("{}.{}@{}", message_id_part(id, fallback), now.timestamp_millis(), domain_of(&branding.from));
     let raw = raw_mime(
@@ -286,7 +268,7 @@ pub(crate) fn compose_to_customer(parts: Parts, id: &str, fallback: &str, custom
         },
         &parts.text,
         &parts.html,
-        None,
+        attachment,
     )?;
     Ok(crate::Composed { subject: parts.subject, to: vec![customer.email.clone()], cc, html: parts.html, text: parts.text, raw_mime: raw })
 }

@@ -151,7 +151,7 @@ fn parts(facts: &ReceiptFacts, customer: &Customer, branding: &Branding) -> Resu
 /// header and makes the Message-ID (`<payment id>.<millis>@<sender
 /// domain>`) unique per send.
 pub fn compose_receipt_email_at(facts: &ReceiptFacts, customer: &Customer, branding: &Branding, now: DateTime<Utc>) -> Result<Composed, DocumentError> {
-    compose_to_customer(parts(facts, customer, branding)?, &facts.payment_id, "receipt", customer, branding, now)
+    compose_to_customer(parts(facts, customer, branding)?, &facts.payment_id, "receipt", None, customer, branding, now)
 }
 
 /// The receipt email in the customer's language (falling back to English),

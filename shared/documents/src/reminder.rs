@@ -175,7 +175,7 @@ fn parts(facts: &ReminderFacts, customer: &Customer, branding: &Branding) -> Res
 /// header and makes the Message-ID (`<reminder id>.<millis>@<sender
 /// domain>`) unique per send.
 pub fn compose_reminder_email_at(facts: &ReminderFacts, customer: &Customer, branding: &Branding, now: DateTime<Utc>) -> Result<Composed, DocumentError> {
-    compose_to_customer(parts(facts, customer, branding)?, &facts.reminder_id, "reminder", customer, branding, now)
+    compose_to_customer(parts(facts, customer, branding)?, &facts.reminder_id, "reminder", None, customer, branding, now)
 }
 
 /// The reminder email in the customer's language (falling back to

@@ -174,6 +174,16 @@ pub fn nine_am(day: NaiveDate, tz: TimeZone) -> DateTime<Utc> {
     }
 }
 
+/// The first 09:00 business-day instant at or after `instant`.
+pub fn first_send_at_or_after(instant: DateTime<Utc>, tz: TimeZone, calendar: &BusinessCalendar) -> (NaiveDate, DateTime<Utc>) {
+    let local_day = instant.with_timezone(&tz.tz()).date_naive();
+    let mut day = calendar.on_or_after(local_day);
+    if nine_am(day, tz) < instant {
+        day = calendar.on_or_after(day + Duration::days(1));
+    }
+    (day, nine_am(day, tz))
+}
+
 /// One step of one invoice, planned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedReminder {
@@ -205,11 +215,8 @@ pub fn plan(policy: &DunningPolicy, due: NaiveDate, finalized_at: DateTime<Utc>,
     }
     let mut planned = Vec::with_capacity(upcoming.len() + 1);
     if let Some(step) = latest_past_overdue {
-        let local_today = finalized_at.with_timezone(&customer_tz.tz()).date_naive();
-        let mut send_on = calendar.on_or_after(local_today);
-        if nine_am(send_on, customer_tz) <= finalized_at {
-            send_on = calendar.on_or_after(send_on + Duration::days(1));
-        }
+        // The next 09:00 business-day instant strictly after finalize.
+        let (send_on, _) = first_send_at_or_after(finalized_at + Duration::nanoseconds(1), customer_tz, calendar);
         // Two steps never share a day: if the next step already goes out
         // that day, the late one is folded into it (it is less severe).
         if upcoming.first().is_none_or(|u| u.send_on != send_on) {

@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::actions::Context;
 use crate::customer::{Customer, TimeZone};
-use crate::dunning::{nine_am, plan, BusinessCalendar, DunningPolicy, TemplateName};
+use crate::dunning::{first_send_at_or_after, nine_am, plan, BusinessCalendar, DunningPolicy, TemplateName};
 use crate::event::{AggregateKind, DomainEvent, EventType};
 use crate::ids::{CustomerId, InvoiceId};
 use crate::invoice::Invoice;
@@ -61,16 +61,6 @@ pub enum SkipReason {
 /// Most invoices one reminder email lists: each costs the reminder's
 /// transaction two writes (the invoice and its timeline item) of 100.
 pub const MAX_INVOICES_PER_REMINDER: usize = 45;
-
-/// The first 09:00 business-day instant at or after `instant`.
-pub fn first_send_at_or_after(instant: DateTime<Utc>, tz: TimeZone, calendar: &BusinessCalendar) -> (NaiveDate, DateTime<Utc>) {
-    let local_day = instant.with_timezone(&tz.tz()).date_naive();
-    let mut day = calendar.on_or_after(local_day);
-    if nine_am(day, tz) < instant {
-        day = calendar.on_or_after(day + Duration::days(1));
-    }
-    (day, nine_am(day, tz))
-}
 
 /// The instant a promise to pay by `date` ends: the start of the next
 /// day in the customer's time zone.

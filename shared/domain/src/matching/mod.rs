@@ -187,10 +187,6 @@ impl Ledger {
         Self { items, payers, by_key, by_customer, by_amount, names, by_word, payer_words }
     }
 
-    pub fn item(&self, invoice: InvoiceId) -> Option<&OpenItem> {
-        self.items.iter().find(|i| i.invoice == invoice)
-    }
-
     fn name_of(&self, customer: CustomerId) -> String {
         self.names.get(&customer).and_then(|n| n.first().cloned()).unwrap_or_else(|| customer.to_string())
     }
