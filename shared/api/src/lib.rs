@@ -3,6 +3,7 @@
 //! at once, and encode answers (problem+json for every error, in one place).
 
 pub mod auth;
+pub mod bank_json;
 pub mod backoff;
 pub mod customer_json;
 pub mod dunning_json;

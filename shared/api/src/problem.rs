@@ -32,6 +32,9 @@ pub enum ApiError {
     BadRequest { code: ErrorCode, detail: String },
     #[error("a dependency is unavailable")]
     Unavailable,
+    /// A body over a route's limit (a bank statement over 5 MB).
+    #[error("{0}")]
+    TooLarge(String),
     /// Our fault. The cause is logged with the correlation id, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -47,6 +50,7 @@ impl ApiError {
             Self::NotFound(what) => (404, ErrorCode::NotFound, "Not found", format!("No such {what}.")),
             Self::Conflict { code, detail } => (409, *code, "Conflict", detail.clone()),
             Self::BadRequest { code, detail } => (400, *code, "Bad request", detail.clone()),
+            Self::TooLarge(detail) => (413, ErrorCode::PayloadTooLarge, "Payload too large", detail.clone()),
             Self::UnsupportedMediaType => (415, ErrorCode::UnsupportedMediaType, "Unsupported media type", "Send `Content-Type: application/json`.".into()),
             Self::Unavailable => (503, ErrorCode::ServiceUnavailable, "Service unavailable", "Please retry shortly.".into()),
             Self::Internal(_) => (500, ErrorCode::InternalError, "Internal error", "Something went wrong on our side; it has been logged.".into()),
@@ -89,6 +93,7 @@ impl From<ActionError> for ApiError {
             ActionError::NotFound(what) => Self::NotFound(what),
             ActionError::Invalid(problems) => Self::Validation(problems.into_iter().map(|p| FieldError::new(p.field, p.message)).collect()),
             ActionError::CreditHold => Self::Conflict { code: ErrorCode::CreditHold, detail: "The customer is on credit hold; send `override_credit_hold: true` to proceed anyway.".into() },
+            ActionError::EntrySettled(status) => Self::Conflict { code: ErrorCode::InvalidStateTransition, detail: format!("The bank entry is already {status}; only suggested and unmatched entries can be confirmed or ignored.") },
             ActionError::ConcurrentUpdate => Self::Conflict { code: ErrorCode::ConcurrentUpdate, detail: "The object changed while this request ran; retry.".into() },
             ActionError::Invoice(InvoiceError::Transition(t)) => Self::Conflict { code: ErrorCode::InvalidStateTransition, detail: t.to_string() },
             ActionError::Invoice(InvoiceError::NotNow(why)) => Self::Conflict { code: ErrorCode::InvalidStateTransition, detail: format!("{}{}.", why[..1].to_uppercase(), &why[1..]) },

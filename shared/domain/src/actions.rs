@@ -57,6 +57,9 @@ pub enum ActionError {
     /// The customer is on credit hold and the request did not override it.
     #[error("the customer is on credit hold")]
     CreditHold,
+    /// A bank entry already settled (matched or ignored) cannot be decided again.
+    #[error("the bank entry is already {0}")]
+    EntrySettled(&'static str),
     #[error(transparent)]
     Payment(#[from] crate::payment::PaymentError),
     #[error(transparent)]

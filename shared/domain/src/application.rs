@@ -173,7 +173,7 @@ impl Engine {
                     continue;
                 }
                 left = left.checked_sub(amount)?;
-                allocations.push(Allocation { invoice: p.invoice, invoice_number: candidate.number, amount, rule: rule.name().to_owned(), explanation: p.explanation });
+                allocations.push(Allocation { invoice: p.invoice, invoice_number: candidate.number, amount, rule: rule.name().to_owned(), explanation: p.explanation, discount: None, fee: None });
             }
             let note = if left.is_zero() {
                 String::new()

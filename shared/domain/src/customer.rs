@@ -22,7 +22,7 @@ pub struct PaymentTerms {
     discount: Option<EarlyPaymentDiscount>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EarlyPaymentDiscount {
     pub percent: Percent,
     pub days: u16,

@@ -70,6 +70,9 @@ pub enum EventType {
     /// A won dispute gave the funds back (they are applied again).
     #[serde(rename = "payment.funds_reinstated")]
     PaymentFundsReinstated,
+    /// The bank returned a credit (a return or reversal on a statement).
+    #[serde(rename = "payment.returned")]
+    PaymentReturned,
     #[serde(rename = "payment.disputed")]
     PaymentDisputed,
     #[serde(rename = "payment.dispute_closed")]
@@ -110,6 +113,7 @@ impl EventType {
             Self::PaymentRefunded => "payment.refunded",
             Self::PaymentFundsWithdrawn => "payment.funds_withdrawn",
             Self::PaymentFundsReinstated => "payment.funds_reinstated",
+            Self::PaymentReturned => "payment.returned",
             Self::PaymentDisputed => "payment.disputed",
             Self::PaymentDisputeClosed => "payment.dispute_closed",
             Self::InvoiceReminderIssued => "invoice.reminder_issued",

@@ -61,6 +61,8 @@ prefixed_id!(CustomerId, "cus_", "customer");
 prefixed_id!(InvoiceId, "inv_", "invoice");
 prefixed_id!(EventId, "evt_", "event");
 prefixed_id!(PaymentId, "pay_", "payment");
+prefixed_id!(StatementId, "stmt_", "bank statement");
+prefixed_id!(UploadId, "upl_", "upload");
 
 #[cfg(test)]
 mod tests {

@@ -156,6 +156,10 @@ pub struct Invoice {
     /// The customer's net days when the draft was made, so later changes
     /// to the customer's terms do not move this invoice's due date.
     pub net_days: u16,
+    /// The customer's early-payment discount when the draft was made
+    /// (`2/10`): paying inside the window settles the invoice for less.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_payment_discount: Option<crate::customer::EarlyPaymentDiscount>,
     pub memo: Option<Memo>,
     pub po_number: Option<PoNumber>,
     /// Empty maps are not stored: DynamoDB Local's stream cannot encode them.
@@ -196,6 +200,7 @@ impl Invoice {
             issue_date: None,
             due_date: None,
             net_days: customer.payment_terms.net_days(),
+            early_payment_discount: customer.payment_terms.discount(),
             memo: None,
             po_number: None,
             metadata: Metadata::new(),
@@ -299,6 +304,33 @@ impl Invoice {
         let due_is_zero = self.totals.total.checked_sub(paid)?.checked_sub(self.amount_credited)?.is_zero();
         self.status = self.status.next(Trigger::BalanceChanged { due_is_zero })?;
         self.amount_paid = paid;
+        if self.status == InvoiceStatus::Paid && self.paid_at.is_none() {
+            self.paid_at = Some(now);
+        }
+        Ok(())
+    }
+
+    /// The early-payment discount this invoice offers: the amount (the
+    /// percentage of the total, rounded half away from zero) and the last
+    /// day it may be taken (issue date + discount days). `None` before
+    /// finalize, or when the terms had none.
+    pub fn discount_offer(&self) -> Option<(Money, NaiveDate)> {
+        let terms = self.early_payment_discount?;
+        let issued = self.issue_date?;
+        let amount = terms.percent.of(self.totals.total).ok()?;
+        amount.is_positive().then(|| (amount, issued + Duration::days(i64::from(terms.days))))
+    }
+
+    /// Credits `amount` against what is due without cash: an early-payment
+    /// discount taken, or a bank fee absorbed. Never more than is due.
+    pub fn apply_credit(&mut self, amount: Money, now: DateTime<Utc>) -> Result<(), InvoiceError> {
+        if amount.amount() > self.amount_due().amount() || amount.is_negative() {
+            return Err(InvoiceError::MoreThanDue);
+        }
+        let credited = self.amount_credited.checked_add(amount)?;
+        let due_is_zero = self.totals.total.checked_sub(self.amount_paid)?.checked_sub(credited)?.is_zero();
+        self.status = self.status.next(Trigger::BalanceChanged { due_is_zero })?;
+        self.amount_credited = credited;
         if self.status == InvoiceStatus::Paid && self.paid_at.is_none() {
             self.paid_at = Some(now);
         }

@@ -12,7 +12,9 @@
 //! Pure: no I/O.
 
 use chrono::{Duration, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+pub mod postings;
 
 use crate::ids::{CustomerId, InvoiceId, PaymentId};
 use crate::money::Currency;
@@ -42,7 +44,8 @@ impl Account {
 }
 
 /// Where received money first lands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Via {
     /// A bank statement credit or a manual payment: the bank account.
     Bank,
@@ -60,7 +63,7 @@ impl Via {
 }
 
 /// One part of received money applied to an invoice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied {
     pub invoice: InvoiceId,
     pub cash_minor: i64,
@@ -69,7 +72,8 @@ pub struct Applied {
 }
 
 /// A movement of money, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Posting {
     /// Money received and applied (the rest held as the customer's credit).
     Received { payment: PaymentId, customer: Option<CustomerId>, on: NaiveDate, currency: Currency, via: Via, applied: Vec<Applied>, unapplied_minor: i64 },
@@ -78,8 +82,19 @@ pub enum Posting {
     Refunded { payment: PaymentId, customer: Option<CustomerId>, on: NaiveDate, currency: Currency, via: Via, from_credit_minor: i64, reopened: Vec<(InvoiceId, i64)> },
     /// Money received earlier came back out (a bank return, a lost dispute).
     Reversed { payment: PaymentId, customer: Option<CustomerId>, on: NaiveDate, currency: Currency, via: Via, from_credit_minor: i64, reopened: Vec<(InvoiceId, i64)> },
+    /// Credit the customer already had, applied to invoices later.
+    Transferred { payment: PaymentId, customer: Option<CustomerId>, on: NaiveDate, currency: Currency, from_credit_minor: i64, applied: Vec<(InvoiceId, i64)> },
     /// A processor paid out to the bank (fees it kept are bank fees).
     PaidOut { reference: String, on: NaiveDate, currency: Currency, gross_minor: i64, fee_minor: i64 },
+}
+
+impl Posting {
+    /// The day the movement happened.
+    pub fn on(&self) -> NaiveDate {
+        match self {
+            Self::Received { on, .. } | Self::Refunded { on, .. } | Self::Reversed { on, .. } | Self::Transferred { on, .. } | Self::PaidOut { on, .. } => *on,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -136,7 +151,10 @@ impl Builder<'_> {
 /// The lines of one posting, `n` numbering it within its source.
 pub fn lines(posting: &Posting, n: usize, periods: &Periods) -> Vec<JournalLine> {
     let (source, on, currency, customer) = match posting {
-        Posting::Received { payment, customer, on, currency, .. } | Posting::Refunded { payment, customer, on, currency, .. } | Posting::Reversed { payment, customer, on, currency, .. } => (payment.to_string(), *on, *currency, *customer),
+        Posting::Received { payment, customer, on, currency, .. }
+        | Posting::Refunded { payment, customer, on, currency, .. }
+        | Posting::Reversed { payment, customer, on, currency, .. }
+        | Posting::Transferred { payment, customer, on, currency, .. } => (payment.to_string(), *on, *currency, *customer),
         Posting::PaidOut { reference, on, currency, .. } => (format!("payout:{reference}"), *on, *currency, None),
     };
     let day = periods.posting_day(on);
@@ -145,6 +163,7 @@ pub fn lines(posting: &Posting, n: usize, periods: &Periods) -> Vec<JournalLine>
         Posting::Received { .. } => "received",
         Posting::Refunded { .. } => "refunded",
         Posting::Reversed { .. } => "reversed",
+        Posting::Transferred { .. } => "credit applied",
         Posting::PaidOut { .. } => "paid out",
     };
     let memo = format!("{source} {kind}{late}");
@@ -167,6 +186,12 @@ pub fn lines(posting: &Posting, n: usize, periods: &Periods) -> Vec<JournalLine>
             }
             let out: i64 = from_credit_minor + reopened.iter().map(|(_, a)| a).sum::<i64>();
             b.line(via.account(), 0, out, None);
+        }
+        Posting::Transferred { from_credit_minor, applied, .. } => {
+            b.line(Account::CustomerCredit, *from_credit_minor, 0, None);
+            for (invoice, amount) in applied {
+                b.line(Account::Receivables, 0, *amount, Some(*invoice));
+            }
         }
         Posting::PaidOut { gross_minor, fee_minor, .. } => {
             b.line(Account::Bank, gross_minor - fee_minor, 0, None);

@@ -7,6 +7,8 @@
 pub mod actions;
 pub mod api_key;
 pub mod application;
+pub mod bank_entry;
+pub mod bank_statement;
 pub mod clock;
 pub mod customer;
 pub mod dunning;
@@ -25,6 +27,7 @@ pub mod outbox;
 pub mod payment;
 pub mod payment_actions;
 pub mod processor_event;
+pub mod reconciliation;
 pub mod reminder;
 pub mod ports;
 pub mod text;

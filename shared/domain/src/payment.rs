@@ -69,6 +69,22 @@ pub struct Allocation {
     pub rule: String,
     /// Why, for a person: which evidence the rule used.
     pub explanation: String,
+    /// Settled without cash alongside `amount`: an early-payment discount
+    /// taken inside its window (credited to the invoice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Money>,
+    /// A bank fee the payer's bank kept, absorbed within tolerance
+    /// (credited to the invoice, posted to bank fees).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<Money>,
+}
+
+impl Allocation {
+    /// What the allocation settled without cash (discount plus fee).
+    pub fn credited(&self) -> Result<Money, MoneyError> {
+        let zero = Money::zero(self.amount.currency());
+        self.discount.unwrap_or(zero).checked_add(self.fee.unwrap_or(zero))
+    }
 }
 
 /// Where a reversed amount was taken from, so a reinstatement can put it
@@ -270,7 +286,7 @@ impl Payment {
         self.returned = self.returned.checked_sub(amount)?;
         match self.allocations.iter_mut().find(|a| a.invoice == invoice) {
             Some(a) => a.amount = a.amount.checked_add(amount)?,
-            None => self.allocations.push(Allocation { invoice, invoice_number: number, amount, rule: "dispute_reinstated".into(), explanation: explanation.into() }),
+            None => self.allocations.push(Allocation { invoice, invoice_number: number, amount, rule: "dispute_reinstated".into(), explanation: explanation.into(), discount: None, fee: None }),
         }
         Ok(())
     }
@@ -310,7 +326,7 @@ mod tests {
     fn payment(amount: i64, allocations: &[i64]) -> Payment {
         let allocs: Vec<Allocation> = allocations
             .iter()
-            .map(|a| Allocation { invoice: InvoiceId::from_ulid(Ulid::new()), invoice_number: None, amount: usd(*a), rule: "explicit_allocations".into(), explanation: String::new() })
+            .map(|a| Allocation { invoice: InvoiceId::from_ulid(Ulid::new()), invoice_number: None, amount: usd(*a), rule: "explicit_allocations".into(), explanation: String::new(), discount: None, fee: None })
             .collect();
         let allocated: i64 = allocations.iter().sum();
         Payment {

@@ -50,20 +50,20 @@ pub struct ManualPayment {
 }
 
 /// Invoices loaded for one attempt, with the versions they were read at.
-type Loaded = HashMap<InvoiceId, Versioned<Invoice>>;
+pub(crate) type Loaded = HashMap<InvoiceId, Versioned<Invoice>>;
 
 /// What a decision or event does besides the payment itself.
 #[derive(Default)]
-struct Effects {
+pub(crate) struct Effects {
     /// Invoice id -> (invoice before, invoice after, timeline).
-    touched: Vec<Touched>,
-    outbox: Vec<OutboxMessage>,
+    pub(crate) touched: Vec<Touched>,
+    pub(crate) outbox: Vec<OutboxMessage>,
 }
 
-type Touched = (Versioned<Invoice>, Invoice, Vec<TimelineItem>);
+pub(crate) type Touched = (Versioned<Invoice>, Invoice, Vec<TimelineItem>);
 
 /// The working copy of invoice `id`, taken from `loaded` on first touch.
-fn entry<'a>(touched: &'a mut Vec<Touched>, loaded: &Loaded, id: InvoiceId) -> Option<&'a mut Touched> {
+pub(crate) fn entry<'a>(touched: &'a mut Vec<Touched>, loaded: &Loaded, id: InvoiceId) -> Option<&'a mut Touched> {
     if !touched.iter().any(|t| t.1.id == id) {
         let before = loaded.get(&id)?.clone();
         let after = before.value.clone();
@@ -75,17 +75,17 @@ fn entry<'a>(touched: &'a mut Vec<Touched>, loaded: &Loaded, id: InvoiceId) -> O
 impl Effects {
 
     /// Receivable moves by how much each touched invoice's open due moved.
-    fn receivable_delta(&self) -> i64 {
+    pub(crate) fn receivable_delta(&self) -> i64 {
         self.touched.iter().map(|(before, after, _)| after.receivable().to_minor() - before.value.receivable().to_minor()).sum()
     }
 
-    fn invoice_updates(self) -> (Vec<InvoiceUpdate>, Vec<OutboxMessage>) {
+    pub(crate) fn invoice_updates(self) -> (Vec<InvoiceUpdate>, Vec<OutboxMessage>) {
         let updates = self.touched.into_iter().map(|(before, invoice, timeline)| InvoiceUpdate { invoice, expected_version: before.version, timeline }).collect();
         (updates, self.outbox)
     }
 }
 
-fn timeline_item(ctx: &Context, item_type: &str, summary: String, data: serde_json::Value) -> TimelineItem {
+pub(crate) fn timeline_item(ctx: &Context, item_type: &str, summary: String, data: serde_json::Value) -> TimelineItem {
     TimelineItem { id: ctx.next_event_id(), at: ctx.now(), item_type: item_type.to_owned(), summary, data }
 }
 
@@ -95,12 +95,17 @@ fn apply_decision(ctx: &Context, payment: &Payment, decision: &Decision, loaded:
     for allocation in &decision.allocations {
         let Some((before, invoice, timeline)) = entry(&mut effects.touched, loaded, allocation.invoice) else { return Err(ActionError::NotFound("invoice")) };
         let was_paid = invoice.status == InvoiceStatus::Paid;
+        // The credit first: a discount or fee is what makes the cash settle.
+        let credited = allocation.credited().map_err(crate::payment::PaymentError::from)?;
+        if credited.is_positive() {
+            invoice.apply_credit(credited, ctx.now())?;
+        }
         invoice.apply_payment(allocation.amount, ctx.now())?;
         timeline.push(timeline_item(
             ctx,
             "payment.applied",
             format!("Payment {} applied: {} {} ({})", payment.id, allocation.amount, allocation.amount.currency(), allocation.rule),
-            json!({ "payment": payment.id, "amount": allocation.amount.to_string(), "currency": allocation.amount.currency(), "rule": allocation.rule, "explanation": allocation.explanation, "amount_due": invoice.amount_due().to_string() }),
+            json!({ "payment": payment.id, "amount": allocation.amount.to_string(), "currency": allocation.amount.currency(), "discount": allocation.discount.map(|m| m.to_string()), "fee": allocation.fee.map(|m| m.to_string()), "rule": allocation.rule, "explanation": allocation.explanation, "amount_due": invoice.amount_due().to_string() }),
         ));
         if invoice.status == InvoiceStatus::Paid && !was_paid {
             let paid = ctx.event(EventType::InvoicePaid, AggregateKind::Invoice, invoice.id.to_string(), before.version + 1, json!({ "invoice": invoice.id, "customer": invoice.customer, "number": invoice.number, "payment": payment.id }));
@@ -112,16 +117,16 @@ fn apply_decision(ctx: &Context, payment: &Payment, decision: &Decision, loaded:
 }
 
 /// What recording a new payment writes besides the payment.
-struct Received {
-    invoices: Vec<InvoiceUpdate>,
-    balance_change: Option<BalanceChange>,
-    outbox: Vec<OutboxMessage>,
+pub(crate) struct Received {
+    pub(crate) invoices: Vec<InvoiceUpdate>,
+    pub(crate) balance_change: Option<BalanceChange>,
+    pub(crate) outbox: Vec<OutboxMessage>,
 }
 
 /// Checks a new payment balances, applies its decision to the invoices and
 /// names the customer's balance change (none for an exception) and the
 /// `payment.applied` event first in the outbox.
-fn receive(ctx: &Context, payment: &Payment, decision: &Decision, loaded: &Loaded) -> Result<Received, ActionError> {
+pub(crate) fn receive(ctx: &Context, payment: &Payment, decision: &Decision, loaded: &Loaded) -> Result<Received, ActionError> {
     if !payment.balances() {
         return Err(ActionError::Store(StoreError::Corrupt(format!("payment {} would not balance", payment.id))));
     }
@@ -260,6 +265,8 @@ where
             settles: None,
             outbox: received.outbox,
             reply: receipt(&payment),
+            journal: crate::journal::postings::postings_between(None, &payment, ctx.company_today()),
+            bank_entries: Vec::new(),
         };
         match store.commit_payment(change).await {
             Ok(()) => return Ok(Versioned { value: payment, version: 1 }),
@@ -270,7 +277,7 @@ where
     Err(ActionError::ConcurrentUpdate)
 }
 
-fn received_summary(decision: &Decision) -> String {
+pub(crate) fn received_summary(decision: &Decision) -> String {
     match (decision.allocations.len(), decision.unapplied.is_zero()) {
         (0, _) => format!("Received; unapplied: {}", decision.note),
         (n, true) => format!("Received and applied to {n} invoice(s)"),
@@ -433,6 +440,8 @@ where
             settles: Some(EventSettlement::Record(Box::new(record(EventOutcome::Applied, Some(id))))),
             outbox: received.outbox,
             reply: None,
+            journal: crate::journal::postings::postings_between(None, &payment, ctx.company_today()),
+            bank_entries: Vec::new(),
         };
         match store.commit_payment(change).await {
             Ok(()) => return Ok((Handled::Applied, Some(id))),
@@ -641,6 +650,8 @@ where
         settles: Some(settles),
         outbox,
         reply: None,
+        journal: crate::journal::postings::postings_between(Some(&current.value), &payment, ctx.company_today()),
+        bank_entries: Vec::new(),
     };
     store.commit_payment(change).await?;
     Ok(Handled::Applied)
@@ -657,7 +668,7 @@ fn noop_type(kind: &ProcessorEventKind) -> EventType {
 }
 
 /// Takes reversed portions off their invoices.
-fn reverse_portions(ctx: &Context, payment: &Payment, portions: &[crate::payment::Portion], why: &str, loaded: &Loaded, effects: &mut Effects) -> Result<(), ActionError> {
+pub(crate) fn reverse_portions(ctx: &Context, payment: &Payment, portions: &[crate::payment::Portion], why: &str, loaded: &Loaded, effects: &mut Effects) -> Result<(), ActionError> {
     for portion in portions {
         let Some(id) = portion.invoice else { continue };
         let Some((before, invoice, timeline)) = entry(&mut effects.touched, loaded, id) else { return Err(ActionError::NotFound("invoice")) };

@@ -287,6 +287,11 @@ pub struct PaymentChange<'a> {
     pub settles: Option<EventSettlement>,
     pub outbox: Vec<OutboxMessage>,
     pub reply: Option<IdempotentReply>,
+    /// What the change posts to the journal (see `journal::postings`).
+    pub journal: Vec<crate::journal::Posting>,
+    /// The bank entry this change settles, written in the same
+    /// transaction (none for payments that did not come from a statement).
+    pub bank_entries: Vec<crate::bank_entry::EntryWrite>,
 }
 
 pub trait PaymentRead: Send + Sync {
@@ -391,4 +396,70 @@ pub trait ReminderSchedules: Send + Sync {
     /// Makes sure a schedule fires at `send_at`; one that exists already
     /// (same deterministic name) is left as it is.
     fn ensure(&self, send_at: DateTime<Utc>) -> impl Future<Output = Result<(), ScheduleError>> + Send;
+}
+
+/// Bank entries as reconciliation reads them.
+pub trait BankEntryRead: Send + Sync {
+    fn bank_entry(&self, statement: crate::ids::StatementId, seq: u32) -> impl Future<Output = Result<Option<Versioned<crate::bank_entry::BankEntry>>, StoreError>> + Send;
+    /// The id of the entry holding `key`, if any entry does.
+    fn entry_claim(&self, key: &str) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// Credits of exactly `amount` booked from `from` to `to` (for finding
+    /// what a return reverses).
+    fn credits_of_amount(&self, amount: crate::money::Money, from: chrono::NaiveDate, to: chrono::NaiveDate) -> impl Future<Output = Result<Vec<Versioned<crate::bank_entry::BankEntry>>, StoreError>> + Send;
+}
+
+pub trait BankEntryWrite: Send + Sync {
+    /// Writes entries that move no invoice (exceptions, duplicates, debits,
+    /// payouts) with their journal postings, atomically. `Conflict` when an
+    /// entry exists or moved, or a claimed key is held.
+    fn record_entries(&self, writes: Vec<crate::bank_entry::EntryWrite>, journal: Vec<crate::journal::Posting>) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+pub trait BankEntryList: Send + Sync {
+    /// A statement's entries in order.
+    fn statement_entries(&self, statement: crate::ids::StatementId, page: &PageRequest) -> impl Future<Output = Result<Page<crate::bank_entry::BankEntry>, StoreError>> + Send;
+    /// Entries in one exception status across statements, oldest booking first.
+    fn entries_in_status(&self, status: crate::bank_entry::EntryStatus, page: &PageRequest) -> impl Future<Output = Result<Page<crate::bank_entry::BankEntry>, StoreError>> + Send;
+}
+
+pub trait StatementStore: Send + Sync {
+    /// Creates the statement unless its identity is taken; answers the id
+    /// holding the identity and whether this call created it.
+    fn register_statement(&self, record: &crate::bank_statement::StatementRecord) -> impl Future<Output = Result<(crate::ids::StatementId, bool), StoreError>> + Send;
+    fn statement(&self, id: crate::ids::StatementId) -> impl Future<Output = Result<Option<crate::bank_statement::StatementRecord>, StoreError>> + Send;
+    /// Marks chunk `chunk` settled (idempotent); when that completes the
+    /// statement it becomes `reconciled`. Answers the statement after.
+    fn chunk_settled(&self, id: crate::ids::StatementId, chunk: u32, at: chrono::DateTime<chrono::Utc>) -> impl Future<Output = Result<Option<crate::bank_statement::StatementRecord>, StoreError>> + Send;
+    fn put_upload(&self, upload: &crate::bank_statement::Upload) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn upload(&self, id: crate::ids::UploadId) -> impl Future<Output = Result<Option<crate::bank_statement::Upload>, StoreError>> + Send;
+}
+
+/// A stored journal posting: where it posts, and under which entry name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredPosting {
+    /// `<source>:<n>`, unique.
+    pub source: String,
+    pub n: u64,
+    /// The day it was dated (the movement's day).
+    pub dated: chrono::NaiveDate,
+    /// The day it posts on: `dated`, or the first open day when `dated` was closed.
+    pub posted_on: chrono::NaiveDate,
+    pub posting: crate::journal::Posting,
+}
+
+pub trait JournalStore: Send + Sync {
+    fn periods(&self) -> impl Future<Output = Result<crate::journal::Periods, StoreError>> + Send;
+    /// Closes every day through `through`; never reopens (`Conflict` when
+    /// `through` is not after the current close).
+    fn close_through(&self, through: chrono::NaiveDate) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Postings whose posting day lies in `from..=to`, in posting order.
+    fn postings_between(&self, from: chrono::NaiveDate, to: chrono::NaiveDate) -> impl Future<Output = Result<Vec<StoredPosting>, StoreError>> + Send;
+}
+
+/// What the cash matcher reads to build its ledger.
+pub trait LedgerSource: Send + Sync {
+    /// Every open invoice with a number and something due.
+    fn open_items(&self) -> impl Future<Output = Result<Vec<crate::matching::OpenItem>, StoreError>> + Send;
+    /// Every customer's name, as payers write it.
+    fn payers(&self) -> impl Future<Output = Result<Vec<crate::matching::Payer>, StoreError>> + Send;
 }

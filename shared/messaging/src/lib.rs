@@ -3,6 +3,7 @@
 //! Also the SES v2 mailer.
 
 pub mod mailer;
+pub mod statement_chunks;
 
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_sqs::types::MessageAttributeValue;

@@ -5,6 +5,7 @@
 //! reversals undo earlier cash and are handled apart), in a currency and
 //! amount the domain's money accepts. Pure.
 
+pub mod file;
 pub mod identity;
 
 use o2c_bank::{Direction, Entry};

@@ -36,6 +36,11 @@ impl DynamoStore {
             item.insert(keys::GSI4PK.into(), s(keys::reminder_index_pk(invoice.customer)));
             item.insert(keys::GSI4SK.into(), s(keys::reminder_index_sk(send_at, invoice.customer, invoice.id)));
         }
+        if let Some(open) = crate::open_items::open_item_attribute(invoice) {
+            item.insert(keys::GSI5PK.into(), s(keys::open_items_pk(invoice.id)));
+            item.insert(keys::GSI5SK.into(), s(invoice.id.to_string()));
+            item.insert(crate::open_items::OPEN_ITEM.into(), s(open));
+        }
         item.insert("entity".into(), s("invoice"));
         item.insert("status".into(), s(invoice.status.as_str()));
         item.insert("version".into(), n(version));

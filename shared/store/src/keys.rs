@@ -146,3 +146,47 @@ pub fn parked_sk(event: &str) -> String {
 pub fn customer_external_id_pk(external_id: &str) -> String {
     format!("CUSEXT#{external_id}")
 }
+
+/// Open invoices as the cash matcher reads them (index `gsi5`, sparse,
+/// projecting only `open_item`).
+pub const GSI5PK: &str = "gsi5pk";
+pub const GSI5SK: &str = "gsi5sk";
+pub fn open_items_pk(id: InvoiceId) -> String {
+    list_shard("OPENITEMS", id.ulid())
+}
+
+pub fn statement_pk(id: o2c_domain::ids::StatementId) -> String {
+    format!("STMT#{id}")
+}
+pub const STATEMENT_SK: &str = "STATEMENT";
+pub fn entry_sk(seq: u32) -> String {
+    format!("ENTRY#{seq:06}")
+}
+pub const ENTRY_PREFIX: &str = "ENTRY#";
+/// A statement identity's sentinel (the identity hashed: it may be long).
+pub fn statement_identity_pk(identity_hash: &str) -> String {
+    format!("STMTID#{identity_hash}")
+}
+/// The claim on one entry's money, across statements.
+pub fn entry_claim_pk(key: &str) -> String {
+    format!("BANKENTRY#{key}")
+}
+pub const ENTRY_CLAIM_SK: &str = "CLAIM";
+/// Exceptions by status (index `gsi1`), oldest booking first.
+pub fn entries_in_status_pk(status: &str) -> String {
+    format!("BANKENTRIES#{status}")
+}
+/// Credits by exact amount, for finding what a return reverses (index `gsi3`, keys only).
+pub fn credits_of_amount_pk(currency: &str, minor: i64) -> String {
+    format!("BANKCREDIT#{currency}#{minor}")
+}
+pub fn upload_pk(id: o2c_domain::ids::UploadId) -> String {
+    format!("UPLOAD#{id}")
+}
+pub const UPLOAD_SK: &str = "UPLOAD";
+/// One month of journal postings, sorted by posting day.
+pub fn journal_pk(month: &str) -> String {
+    format!("JOURNAL#{month}")
+}
+pub const PERIODS_PK: &str = "JOURNAL#PERIODS";
+pub const PERIODS_SK: &str = "PERIODS";

@@ -4,13 +4,16 @@
 mod addresses;
 mod api_keys;
 mod balances;
+mod bank;
 pub mod capacity;
 mod customers;
 mod error;
 mod idempotency;
 mod invoices;
+mod journal;
 pub mod keys;
 mod lists;
+mod open_items;
 mod outbox;
 mod payments;
 mod processor_ledger;

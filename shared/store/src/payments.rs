@@ -92,6 +92,11 @@ impl PaymentWrite for DynamoStore {
             writes.push(outbox_put(&self.table, message)?);
         }
         writes.extend(complete_item(&self.table, &change.reply)?);
+        for entry in &change.bank_entries {
+            writes.extend(self.entry_writes(entry)?);
+        }
+        let version = change.expected_version.map_or(1, |v| v + 1);
+        writes.extend(self.journal_writes(&payment.id.to_string(), version, &change.journal).await?);
         self.transact(writes, request_token(&change.outbox)).await
     }
 }

@@ -149,6 +149,7 @@ pub struct Ledger {
     by_word: HashMap<String, Vec<usize>>,
     /// Each payer's name, normalized, as words (computed once).
     payer_words: Vec<Vec<String>>,
+    by_invoice: HashMap<InvoiceId, usize>,
 }
 
 /// Most payers a name is compared with.
@@ -184,7 +185,22 @@ impl Ledger {
             }
         }
         let payer_words = payers.iter().map(|p| payer::normalize_name(&p.name).split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect()).collect();
-        Self { items, payers, by_key, by_customer, by_amount, names, by_word, payer_words }
+        let by_invoice = items.iter().enumerate().map(|(i, item)| (item.invoice, i)).collect();
+        Self { items, payers, by_key, by_customer, by_amount, names, by_word, payer_words, by_invoice }
+    }
+
+    /// The number of an open invoice the ledger holds.
+    pub fn number_of(&self, invoice: InvoiceId) -> Option<InvoiceNumber> {
+        self.by_invoice.get(&invoice).map(|&i| self.items[i].number)
+    }
+
+    /// Open invoices held.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
     }
 
     fn name_of(&self, customer: CustomerId) -> String {

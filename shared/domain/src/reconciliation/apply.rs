@@ -1,0 +1,149 @@
+//! Applying a sure match: the payment, its invoices, the entry and the
+//! entry's claim commit together, after the invoices are read again to
+//! check they still owe what the (possibly older) ledger said.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+
+use super::{allocations_of, ReconciliationStore};
+use crate::actions::Context;
+use crate::application::Decision;
+use crate::bank_entry::{BankEntry, EntryMatch, EntryStatus, EntryWrite};
+use crate::ids::{CustomerId, InvoiceId, PaymentId};
+use crate::invoice_status::InvoiceStatus;
+use crate::journal::postings::postings_between;
+use crate::matching::{BankCredit, Ledger, Proposal};
+use crate::money::Money;
+use crate::payment::{Allocation, Payment, PaymentEntry, PaymentMethod, PaymentReference};
+use crate::payment_actions::{receive, received_summary, Loaded};
+use crate::ports::{PaymentChange, StoreError};
+
+pub(crate) enum Applied {
+    Done,
+    /// The invoices no longer owe what the match assumed.
+    Stale(String),
+}
+
+/// One allocation to make: cash, and what settles without cash.
+pub(crate) struct Wanted {
+    pub invoice: InvoiceId,
+    pub cash: Money,
+    pub discount: Option<Money>,
+    pub fee: Option<Money>,
+}
+
+/// The payment's reference: the payer's reference, else the remittance text.
+fn reference_of(entry: &BankEntry) -> Option<PaymentReference> {
+    let text = if entry.remittance.trim().is_empty() { entry.reference.clone().unwrap_or_default() } else { entry.remittance.clone() };
+    let text: String = text.chars().filter(|c| !c.is_control()).take(140).collect();
+    PaymentReference::parse(text.trim()).ok()
+}
+
+pub(crate) fn received_at(day: Option<NaiveDate>, ctx: &Context) -> chrono::DateTime<Utc> {
+    day.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| Utc.from_utc_datetime(&t)).unwrap_or_else(|| ctx.now())
+}
+
+/// Reads the invoices again and builds the payment, or says why the
+/// allocations no longer hold.
+pub(crate) async fn build_payment<S: ReconciliationStore>(
+    store: &S,
+    ctx: &Context,
+    entry: &BankEntry,
+    amount: Money,
+    customer: CustomerId,
+    wanted: &[Wanted],
+    rule: &str,
+    explanation: &str,
+) -> Result<Result<(Payment, Decision, Loaded), String>, StoreError> {
+    let currency = amount.currency();
+    let mut loaded = Loaded::new();
+    let mut allocations = Vec::new();
+    let mut left = amount;
+    for w in wanted {
+        let Some(invoice) = store.invoice(w.invoice).await? else { return Ok(Err(format!("invoice {} no longer exists", w.invoice))) };
+        let i = &invoice.value;
+        let label = i.number.map(|n| n.to_string()).unwrap_or_else(|| i.id.to_string());
+        if i.customer != customer {
+            return Ok(Err(format!("{label} belongs to another customer")));
+        }
+        if i.currency != currency {
+            return Ok(Err(format!("{label} is in {}, the entry in {currency}", i.currency)));
+        }
+        if i.status != InvoiceStatus::Open && i.status != InvoiceStatus::Uncollectible {
+            return Ok(Err(format!("{label} is {}", i.status.as_str())));
+        }
+        let zero = Money::zero(currency);
+        let settles = w.cash.checked_add(w.discount.unwrap_or(zero)).and_then(|m| m.checked_add(w.fee.unwrap_or(zero))).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if settles.amount() > i.amount_due().amount() {
+            return Ok(Err(format!("{label} has {} due, less than the {settles} this would settle", i.amount_due())));
+        }
+        if w.cash.amount() > left.amount() {
+            return Ok(Err(format!("the allocations add up to more than the entry's {amount}")));
+        }
+        left = left.checked_sub(w.cash).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        allocations.push(Allocation { invoice: i.id, invoice_number: i.number, amount: w.cash, rule: rule.to_owned(), explanation: explanation.to_owned(), discount: w.discount, fee: w.fee });
+        loaded.insert(i.id, invoice);
+    }
+    let note = if left.is_zero() { String::new() } else { format!("{left} {currency} more than the invoices had due: held as the customer's credit") };
+    let decision = Decision { allocations: allocations.clone(), unapplied: left, rule: None, note };
+    let payment = Payment {
+        id: PaymentId::from_ulid(ctx.next_event_id().ulid()),
+        customer: Some(customer),
+        amount,
+        received_at: received_at(entry.booking_date, ctx),
+        method: PaymentMethod::BankTransfer,
+        reference: reference_of(entry),
+        allocations,
+        unapplied: left,
+        returned: Money::zero(currency),
+        exception: None,
+        processor: None,
+        history: vec![PaymentEntry { at: ctx.now(), kind: "received".into(), amount, summary: format!("{} (bank entry {})", received_summary(&decision), entry.id), processor_event: None }],
+        created_at: ctx.now(),
+    };
+    Ok(Ok((payment, decision, loaded)))
+}
+
+/// Commits `payment` with the entry now `matched` under `decision`.
+pub(crate) async fn commit_applied<S: ReconciliationStore>(store: &S, ctx: &Context, entry: &mut BankEntry, expected_version: Option<u64>, payment: &Payment, decision: &Decision, loaded: &Loaded, why: EntryMatch, claim: bool) -> Result<(), StoreError> {
+    let received = receive(ctx, payment, decision, loaded).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    entry.status = EntryStatus::Matched;
+    entry.customer = payment.customer;
+    entry.allocations = payment
+        .allocations
+        .iter()
+        .map(|a| crate::bank_entry::EntryAllocation { invoice: a.invoice, number: a.invoice_number, amount: a.amount, discount: a.discount, fee: a.fee })
+        .collect();
+    entry.unapplied = Some(payment.unapplied);
+    entry.payment = Some(payment.id);
+    entry.suggestions.clear();
+    entry.record(ctx.now(), "matched", format!("Applied as {} ({}): {}", payment.id, why.rule, why.explanation));
+    entry.decision = Some(why);
+    let on = entry.booking_date.unwrap_or_else(|| ctx.company_today());
+    let change = PaymentChange {
+        payment,
+        expected_version: None,
+        invoices: received.invoices,
+        balance_change: received.balance_change,
+        claims: Vec::new(),
+        settles: None,
+        outbox: received.outbox,
+        reply: None,
+        journal: postings_between(None, payment, on),
+        bank_entries: vec![EntryWrite { entry: entry.clone(), expected_version, claim }],
+    };
+    store.commit_payment(change).await
+}
+
+/// Applies the matcher's sure proposal to a new entry.
+pub(crate) async fn apply_proposal<S: ReconciliationStore>(store: &S, ctx: &Context, entry: &mut BankEntry, credit: &BankCredit, p: &Proposal, ledger: &Ledger) -> Result<Applied, StoreError> {
+    let currency = credit.amount.currency();
+    let wanted: Vec<Wanted> = allocations_of(p, currency, Some(ledger)).into_iter().map(|a| Wanted { invoice: a.invoice, cash: a.amount, discount: a.discount, fee: a.fee }).collect();
+    let built = build_payment(store, ctx, entry, credit.amount, p.customer, &wanted, p.rule, &p.explanation).await?;
+    let (payment, decision, loaded) = match built {
+        Ok(b) => b,
+        Err(why) => return Ok(Applied::Stale(why)),
+    };
+    let why = EntryMatch { rule: p.rule.into(), confidence: p.confidence, explanation: p.explanation.clone() };
+    commit_applied(store, ctx, entry, None, &payment, &decision, &loaded, why, true).await?;
+    Ok(Applied::Done)
+}

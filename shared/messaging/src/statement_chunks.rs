@@ -1,0 +1,59 @@
+//! The statement queue as a place to fan a statement out: one message per
+//! chunk of entries, so a 100,000-entry statement is 50 invocations, each
+//! well inside Lambda's limits and retried on its own.
+
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use o2c_domain::ids::StatementId;
+
+
+#[derive(Debug)]
+pub struct QueueError(pub String);
+
+impl std::fmt::Display for QueueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the statement queue is unavailable: {}", self.0)
+    }
+}
+
+impl std::error::Error for QueueError {}
+
+/// `{"kind":"chunk","statement":…,"chunk":n}`: one chunk of a statement's entries to settle.
+pub fn chunk_body(statement: StatementId, chunk: u32) -> String {
+    serde_json::json!({ "kind": "chunk", "statement": statement, "chunk": chunk }).to_string()
+}
+
+pub trait ChunkQueue: Send + Sync {
+    fn enqueue(&self, statement: StatementId, chunks: u32) -> impl std::future::Future<Output = Result<(), QueueError>> + Send;
+}
+
+#[derive(Debug, Clone)]
+pub struct SqsChunks {
+    pub client: aws_sdk_sqs::Client,
+    pub queue_url: String,
+}
+
+impl ChunkQueue for SqsChunks {
+    async fn enqueue(&self, statement: StatementId, chunks: u32) -> Result<(), QueueError> {
+        let all: Vec<u32> = (0..chunks).collect();
+        for group in all.chunks(10) {
+            let mut entries = Vec::with_capacity(group.len());
+            for chunk in group {
+                entries.push(SendMessageBatchRequestEntry::builder().id(chunk.to_string()).message_body(chunk_body(statement, *chunk)).build().map_err(|e| QueueError(e.to_string()))?);
+            }
+            let out = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| QueueError(aws_sdk_sqs::error::DisplayErrorContext(&e).to_string()))?;
+            if let Some(failed) = out.failed().first() {
+                // The file's message is retried; chunks already sent settle
+                // their entries once however often they arrive.
+                return Err(QueueError(format!("{}: {}", failed.code(), failed.message().unwrap_or(""))));
+            }
+        }
+        Ok(())
+    }
+}
