@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod bad_input;
+mod bank_statements;
 mod conventions;
 mod customers;
 mod delivery;

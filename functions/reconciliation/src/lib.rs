@@ -34,9 +34,11 @@ use o2c_messaging::statement_chunks::{ChunkQueue, QueueError};
 use crate::work::Work;
 
 /// How long a ledger read from the store serves later chunks of the same
-/// warm container: matches are re-checked against the invoices before
-/// they are applied, so an older ledger costs suggestions, never money.
-const LEDGER_TTL: Duration = Duration::from_secs(120);
+/// statement in a warm container: matches are re-checked against the
+/// invoices before they are applied, so an older ledger can only cost a
+/// suggestion, never money. A new statement always reads a fresh one, so
+/// an invoice made a minute before its payment's statement is found.
+const LEDGER_TTL: Duration = Duration::from_secs(300);
 /// Entries settled at once within a chunk.
 const CONCURRENCY: usize = 8;
 
@@ -64,7 +66,7 @@ pub struct Reconciliation<S, Q> {
     clock: Arc<dyn Clock>,
     time_zone: TimeZone,
     policy: MatchPolicy,
-    ledger: Mutex<Option<(Instant, Arc<Ledger>)>>,
+    ledger: Mutex<Option<(StatementId, Instant, Arc<Ledger>)>>,
 }
 
 /// The format a stored statement's `format` (its version string) names.
@@ -189,22 +191,17 @@ impl<S: Store, Q: ChunkQueue> Reconciliation<S, Q> {
         Ok(())
     }
 
-    async fn ledger(&self) -> Result<Arc<Ledger>, WorkError> {
+    async fn ledger(&self, statement: StatementId) -> Result<Arc<Ledger>, WorkError> {
         let mut held = self.ledger.lock().await;
-        if let Some((at, ledger)) = held.as_ref() {
-            if at.elapsed() < LEDGER_TTL {
+        if let Some((of, at, ledger)) = held.as_ref() {
+            if *of == statement && at.elapsed() < LEDGER_TTL {
                 return Ok(ledger.clone());
             }
         }
         let (items, payers) = (self.store.open_items().await?, self.store.payers().await?);
         let ledger = Arc::new(Ledger::new(items, payers));
-        *held = Some((Instant::now(), ledger.clone()));
+        *held = Some((statement, Instant::now(), ledger.clone()));
         Ok(ledger)
-    }
-
-    /// Forgets the ledger (tests change invoices between statements).
-    pub async fn forget_ledger(&self) {
-        *self.ledger.lock().await = None;
     }
 
     async fn settle_chunk(&self, id: StatementId, chunk: u32) -> Result<(), WorkError> {
@@ -219,7 +216,7 @@ impl<S: Store, Q: ChunkQueue> Reconciliation<S, Q> {
         let from = (chunk * ENTRIES_PER_CHUNK) as usize;
         let to = (from + ENTRIES_PER_CHUNK as usize).min(facts.len());
         let mine = facts.get(from..to).unwrap_or(&[]);
-        let ledger = self.ledger().await?;
+        let ledger = self.ledger(id).await?;
         // Money in first, in parallel; returns after, in order, so a return
         // finds the credit it reverses when both are in this chunk.
         let (returns, others): (Vec<_>, Vec<_>) = mine.iter().partition(|f| f.kind == EntryKind::Reversal);

@@ -12,6 +12,8 @@ use aws_lambda_events::event::dynamodb::Event as DynamoDbEvent;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use o2c_api::settings::Settings;
 use o2c_domain::clock::SystemClock;
+use o2c_files::StatementFiles;
+use o2c_messaging::statement_chunks::SqsChunks;
 use o2c_messaging::Publisher;
 use o2c_store::DynamoStore;
 
@@ -45,6 +47,8 @@ pub const CATALOGUE: &[Entry] = &[
     Entry { logical_id: "InvoiceDeliveryFunction", kind: Kind::Sqs },
     Entry { logical_id: "MailFeedbackFunction", kind: Kind::EventRule },
     Entry { logical_id: "RemindersFunction", kind: Kind::Sqs },
+    Entry { logical_id: "BankStatementsApiFunction", kind: Kind::Api { routes: o2c_fn_bank_statements_api::ROUTES } },
+    Entry { logical_id: "ReconciliationFunction", kind: Kind::Sqs },
 ];
 
 #[derive(Clone)]
@@ -56,9 +60,14 @@ pub enum Handler {
 }
 
 /// Wires each handler with the same adapters its `main.rs` uses (the
-/// webhook reads its secret from the emulated SSM, as deployed).
-pub async fn build(aws: &aws_config::SdkConfig, settings: &Settings) -> BTreeMap<&'static str, Handler> {
+/// webhook reads its secret from the emulated SSM, as deployed). `env` is
+/// the functions' resolved environment, for what [`Settings`] does not
+/// carry (the statements bucket and queue).
+pub async fn build(aws: &aws_config::SdkConfig, settings: &Settings, env: &BTreeMap<String, String>) -> BTreeMap<&'static str, Handler> {
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), settings.table_name.clone());
+    let var = |name: &str| env.get(name).cloned().unwrap_or_else(|| panic!("local functions: the template sets no {name}"));
+    let statement_files = || StatementFiles::new(aws, var("O2C_STATEMENTS_BUCKET"), env.get("O2C_S3_PATH_STYLE").is_some_and(|v| v == "1"));
+    let statement_chunks = || SqsChunks { client: aws_sdk_sqs::Client::new(aws), queue_url: var("O2C_STATEMENT_QUEUE_URL") };
     let mut out = BTreeMap::new();
     for entry in CATALOGUE {
         let handler = match entry.logical_id {
@@ -130,9 +139,49 @@ pub async fn build(aws: &aws_config::SdkConfig, settings: &Settings) -> BTreeMap
                     Box::pin(async move { r.handle(e).await })
                 }))
             }
+            "BankStatementsApiFunction" => {
+                let h = Arc::new(o2c_fn_bank_statements_api::Handler::new(store.clone(), statement_files(), statement_chunks(), settings.clone(), Arc::new(SystemClock)));
+                Handler::Api(Arc::new(move |e| {
+                    let h = h.clone();
+                    Box::pin(async move { h.handle(e).await })
+                }))
+            }
+            "ReconciliationFunction" => {
+                let r = Arc::new(o2c_fn_reconciliation::Reconciliation::new(store.clone(), statement_files(), statement_chunks(), Arc::new(SystemClock), settings.company_time_zone));
+                // rustc cannot prove `handle`'s future Send (a higher-ranked
+                // lifetime in its settle stream), and a queue handler here
+                // must be; so it runs to completion on a blocking thread of
+                // the same runtime, as its own Lambda would, one batch at a time.
+                Handler::Queue(Arc::new(move |e| {
+                    let r = r.clone();
+                    let runtime = tokio::runtime::Handle::current();
+                    let ids: Vec<String> = e.records.iter().filter_map(|m| m.message_id.clone()).collect();
+                    Box::pin(async move {
+                        tokio::task::spawn_blocking(move || runtime.block_on(r.handle(e))).await.unwrap_or_else(|e| {
+                            tracing::error!(error = %e, "the reconciliation handler panicked; the batch is left to SQS");
+                            all_failed(ids)
+                        })
+                    })
+                }))
+            }
             other => unreachable!("catalogue entry {other} has no wiring"),
         };
         out.insert(entry.logical_id, handler);
     }
     out
+}
+
+/// The answer for a batch whose handler died: every message failed, so
+/// all of it comes back, as after a crashed Lambda invocation.
+fn all_failed(ids: Vec<String>) -> aws_lambda_events::event::sqs::SqsBatchResponse {
+    let mut response = aws_lambda_events::event::sqs::SqsBatchResponse::default();
+    response.batch_item_failures = ids
+        .into_iter()
+        .map(|id| {
+            let mut failure = aws_lambda_events::event::sqs::BatchItemFailure::default();
+            failure.item_identifier = id;
+            failure
+        })
+        .collect();
+    response
 }

@@ -82,6 +82,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut overrides = BTreeMap::new();
     overrides.insert("O2C_COMPANY_TIME_ZONE".to_owned(), env_or("O2C_COMPANY_TIME_ZONE", "UTC"));
     overrides.insert("O2C_FROM_EMAIL".to_owned(), from_email);
+    // moto serves buckets by path, not as subdomains of 127.0.0.1.
+    overrides.insert("O2C_S3_PATH_STYLE".to_owned(), "1".to_owned());
     for k in ["O2C_HOLIDAYS", "O2C_COMPANY_COUNTRY"] {
         if let Ok(v) = std::env::var(k) {
             overrides.insert(k.to_owned(), v);
@@ -108,7 +110,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     seed_dev_key(&DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), settings.table_name.clone()), &dev_key).await?;
     store_webhook_secret(&aws, &env_or("STRIPE_WEBHOOK_SECRET", "whsec_local_dev")).await?;
-    let handlers = catalogue::build(&aws, &settings).await;
+    let handlers = catalogue::build(&aws, &settings, &env).await;
 
     let mut activity = Activity::default();
     let mut consumed_queue_urls = Vec::new();

@@ -1,5 +1,5 @@
-//! Creates the template's tables, queues, buses and schedule groups in the
-//! emulators, from the same definitions the template declares, and
+//! Creates the template's tables, queues, buckets (with their queue
+//! notifications), buses and schedule groups in the emulators, from the same definitions the template declares, and
 //! resolves the functions' environment to the local names.
 
 use std::collections::BTreeMap;
@@ -19,6 +19,7 @@ pub struct LocalResources {
     pub table_names: BTreeMap<String, String>,
     pub queue_urls: BTreeMap<String, String>,
     pub queue_arns: BTreeMap<String, String>,
+    pub bucket_names: BTreeMap<String, String>,
     pub bus_names: BTreeMap<String, String>,
     pub schedule_group_names: BTreeMap<String, String>,
     pub region: String,
@@ -136,6 +137,23 @@ pub async fn create_all(aws: &aws_config::SdkConfig, template: &Template, from_e
         local.queue_arns.insert(id.clone(), arn);
     }
 
+    // Path-style: moto serves no bucket subdomains of 127.0.0.1.
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(aws).force_path_style(true).build());
+    for (id, props) in &template.buckets {
+        let name = bucket_name(template, id, props, &region).map_err(|e| err(id, e))?;
+        create_bucket(&s3, &name).await.map_err(|e| err(id, e))?;
+        if let Some(config) = props.get("NotificationConfiguration") {
+            let notifications = bucket_notifications(config, &local.queue_arns).map_err(|e| err(id, e))?;
+            s3.put_bucket_notification_configuration()
+                .bucket(&name)
+                .notification_configuration(notifications)
+                .send()
+                .await
+                .map_err(|e| err(id, aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        }
+        local.bucket_names.insert(id.clone(), name);
+    }
+
     let events = aws_sdk_eventbridge::Client::new(aws);
     for id in &template.event_buses {
         let name = LOCAL_PREFIX.to_owned();
@@ -162,6 +180,52 @@ pub async fn create_all(aws: &aws_config::SdkConfig, template: &Template, from_e
         Err(e) => return Err(err("SES identity", aws_sdk_sesv2::error::DisplayErrorContext(e))),
     }
     Ok(local)
+}
+
+/// A bucket's local name: its `BucketName` resolved with the local stage,
+/// or `<LOCAL_PREFIX>-<logical id>` when it has none; lowercased, as S3
+/// names must be.
+pub fn bucket_name(template: &Template, id: &str, props: &Value, region: &str) -> Result<String, String> {
+    let name = resolve_name(template, props.get("BucketName").unwrap_or(&Value::Null), region)?.unwrap_or_else(|| format!("{LOCAL_PREFIX}-{id}"));
+    Ok(name.to_ascii_lowercase())
+}
+
+async fn create_bucket(s3: &aws_sdk_s3::Client, name: &str) -> Result<(), String> {
+    match s3.create_bucket().bucket(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_bucket_already_owned_by_you()) => Ok(()),
+        Err(e) => Err(format!("{}", aws_sdk_s3::error::DisplayErrorContext(e))),
+    }
+}
+
+/// A bucket's `NotificationConfiguration` with its queues' local ARNs.
+/// Only queue notifications are emulated; anything else is refused here
+/// rather than silently never delivered.
+pub fn bucket_notifications(config: &Value, queue_arns: &BTreeMap<String, String>) -> Result<aws_sdk_s3::types::NotificationConfiguration, String> {
+    use aws_sdk_s3::types::{Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter};
+    if let Some(map) = config.as_object() {
+        if let Some(other) = map.keys().find(|k| k.as_str() != "QueueConfigurations") {
+            return Err(format!("NotificationConfiguration.{other} is not emulated locally"));
+        }
+    }
+    let mut out = NotificationConfiguration::builder();
+    for q in config.get("QueueConfigurations").and_then(Value::as_array).into_iter().flatten() {
+        let queue = q.get("Queue").and_then(referenced_id).ok_or("a queue notification's Queue must be a !GetAtt of a template queue")?;
+        let arn = queue_arns.get(&queue).ok_or_else(|| format!("notification queue {queue} not created"))?;
+        let event = q.get("Event").and_then(Value::as_str).ok_or("a queue notification needs its Event")?;
+        let mut rules = Vec::new();
+        for rule in q.pointer("/Filter/S3Key/Rules").and_then(Value::as_array).into_iter().flatten() {
+            let name = rule.get("Name").and_then(Value::as_str).ok_or("a filter rule needs its Name")?;
+            let value = rule.get("Value").and_then(Value::as_str).ok_or("a filter rule's Value must be a plain string")?;
+            rules.push(FilterRule::builder().name(FilterRuleName::from(name.to_ascii_lowercase().as_str())).value(value).build());
+        }
+        let mut queue_config = QueueConfiguration::builder().queue_arn(arn).events(Event::from(event));
+        if !rules.is_empty() {
+            queue_config = queue_config.filter(NotificationConfigurationFilter::builder().key(S3KeyFilter::builder().set_filter_rules(Some(rules)).build()).build());
+        }
+        out = out.queue_configurations(queue_config.build().map_err(|e| e.to_string())?);
+    }
+    Ok(out.build())
 }
 
 /// Creates the group unless it exists: moto's CreateScheduleGroup replaces
@@ -212,8 +276,10 @@ async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str, props: &Value)
         .into_iter()
         .flatten()
         .filter_map(|g| {
+            let non_key: Vec<String> = g.pointer("/Projection/NonKeyAttributes").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect();
             let projection = Projection::builder()
                 .projection_type(ProjectionType::from(g.pointer("/Projection/ProjectionType").and_then(Value::as_str).unwrap_or("ALL")))
+                .set_non_key_attributes((!non_key.is_empty()).then_some(non_key))
                 .build();
             GlobalSecondaryIndex::builder()
                 .index_name(g.get("IndexName")?.as_str()?)
@@ -257,9 +323,9 @@ async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str, props: &Value)
 }
 
 /// The functions' environment with every intrinsic resolved to the local
-/// resources: `!Ref` of a table, queue (its URL), bus or schedule group
-/// (their names) or parameter; `!GetAtt X.Arn` of a queue, table, bus or
-/// IAM role (moto's account); `!Sub`. `overrides` (from the developer's
+/// resources: `!Ref` of a table, queue (its URL), bucket, bus or schedule
+/// group (their names) or parameter; `!GetAtt X.Arn` of a queue, table,
+/// bucket, bus or IAM role (moto's account); `!Sub`. `overrides` (from the developer's
 /// environment) win.
 pub fn resolve_environment(template: &Template, local: &LocalResources, overrides: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
@@ -289,6 +355,7 @@ fn resolve_value(template: &Template, local: &LocalResources, v: &Value) -> Opti
             .table_names
             .get(id)
             .or_else(|| local.queue_urls.get(id))
+            .or_else(|| local.bucket_names.get(id))
             .or_else(|| local.bus_names.get(id))
             .or_else(|| local.schedule_group_names.get(id))
             .cloned()
@@ -306,6 +373,7 @@ fn resolve_value(template: &Template, local: &LocalResources, v: &Value) -> Opti
     match template.resource_types.get(&id).map(String::as_str)? {
         "AWS::SQS::Queue" => local.queue_arns.get(&id).cloned(),
         "AWS::IAM::Role" => Some(format!("arn:aws:iam::{ACCOUNT_ID}:role/{id}")),
+        "AWS::S3::Bucket" => local.bucket_names.get(&id).map(|n| format!("arn:aws:s3:::{n}")),
         "AWS::DynamoDB::Table" => local.table_names.get(&id).map(|n| format!("arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{n}")),
         "AWS::Events::EventBus" => local.bus_names.get(&id).map(|n| format!("arn:aws:events:{region}:{ACCOUNT_ID}:event-bus/{n}")),
         _ => None,
@@ -323,11 +391,12 @@ mod tests {
     fn local() -> LocalResources {
         let mut l = LocalResources { region: "us-east-1".into(), ..Default::default() };
         l.table_names.insert("O2cTable".into(), "o2c-local-O2cTable".into());
-        for q in ["DeliveryQueue", "ReminderQueue"] {
+        for q in ["DeliveryQueue", "ReminderQueue", "StatementQueue"] {
             l.queue_urls.insert(q.into(), format!("http://127.0.0.1:5000/123456789012/o2c-local-{q}"));
             l.queue_arns.insert(q.into(), format!("arn:aws:sqs:us-east-1:123456789012:o2c-local-{q}"));
         }
         l.bus_names.insert("O2cEventBus".into(), LOCAL_PREFIX.into());
+        l.bucket_names.insert("StatementsBucket".into(), "o2c-local-statements-123456789012".into());
         l.schedule_group_names.insert("ReminderScheduleGroup".into(), "o2c-local-reminders".into());
         l
     }
@@ -354,6 +423,30 @@ mod tests {
         assert_eq!(env["O2C_HOLIDAYS"], "");
         assert_eq!(env["O2C_TABLE_NAME"], "o2c-local-O2cTable");
         assert_eq!(env["O2C_EVENT_BUS_NAME"], LOCAL_PREFIX);
+    }
+
+    #[test]
+    fn the_statements_bucket_is_named_with_the_local_stage_and_reaches_the_environment() {
+        let t = real_template();
+        assert_eq!(bucket_name(&t, "StatementsBucket", &t.buckets["StatementsBucket"], "us-east-1").unwrap(), "o2c-local-statements-123456789012");
+        assert_eq!(bucket_name(&t, "NamelessBucket", &Value::Null, "us-east-1").unwrap(), "o2c-local-namelessbucket");
+        let env = resolve_environment(&t, &local(), &BTreeMap::new());
+        assert_eq!(env["O2C_STATEMENTS_BUCKET"], "o2c-local-statements-123456789012");
+        assert_eq!(env["O2C_STATEMENT_QUEUE_URL"], "http://127.0.0.1:5000/123456789012/o2c-local-StatementQueue");
+    }
+
+    #[test]
+    fn the_statements_bucket_announces_uploads_on_the_local_statement_queue() {
+        let t = real_template();
+        let config = bucket_notifications(&t.buckets["StatementsBucket"]["NotificationConfiguration"], &local().queue_arns).unwrap();
+        let [queue] = config.queue_configurations() else { panic!("one queue notification") };
+        assert_eq!(queue.queue_arn(), "arn:aws:sqs:us-east-1:123456789012:o2c-local-StatementQueue");
+        assert_eq!(queue.events(), [aws_sdk_s3::types::Event::from("s3:ObjectCreated:*")]);
+        let rules = queue.filter().and_then(|f| f.key()).map(|k| k.filter_rules()).unwrap_or_default();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].name(), Some(&aws_sdk_s3::types::FilterRuleName::Prefix));
+        assert_eq!(rules[0].value(), Some("uploads/"));
+        assert!(bucket_notifications(&serde_json::json!({"LambdaConfigurations": []}), &local().queue_arns).is_err());
     }
 
     #[test]

@@ -85,6 +85,8 @@ pub struct Template {
     pub tables: BTreeMap<String, Value>,
     /// Logical id -> `Properties` of each `AWS::SQS::Queue`.
     pub queues: BTreeMap<String, Value>,
+    /// Logical id -> `Properties` of each `AWS::S3::Bucket`.
+    pub buckets: BTreeMap<String, Value>,
     pub event_buses: Vec<String>,
     /// Logical id -> rule, for each `AWS::Events::Rule` with a schedule.
     pub scheduled_rules: BTreeMap<String, ScheduledRule>,
@@ -147,6 +149,7 @@ impl Template {
             functions: BTreeMap::new(),
             tables: BTreeMap::new(),
             queues: BTreeMap::new(),
+            buckets: BTreeMap::new(),
             event_buses: Vec::new(),
             scheduled_rules: BTreeMap::new(),
             schedule_groups: BTreeMap::new(),
@@ -179,6 +182,9 @@ impl Template {
                 }
                 "AWS::SQS::Queue" => {
                     t.queues.insert(id.clone(), props);
+                }
+                "AWS::S3::Bucket" => {
+                    t.buckets.insert(id.clone(), props);
                 }
                 "AWS::Events::EventBus" => t.event_buses.push(id.clone()),
                 "AWS::Events::Rule" if props.get("ScheduleExpression").is_some() => {
@@ -326,6 +332,16 @@ mod tests {
         let t = real_template();
         assert_eq!(t.schedule_groups["ReminderScheduleGroup"], serde_json::json!({"Fn::Sub": "o2c-${Stage}-reminders"}));
         assert_eq!(t.resource_types["ReminderSchedulerRole"], "AWS::IAM::Role");
+    }
+
+    #[test]
+    fn the_statements_bucket_is_read_with_its_name_and_queue_notification() {
+        let t = real_template();
+        let bucket = &t.buckets["StatementsBucket"];
+        assert_eq!(bucket["BucketName"], serde_json::json!({"Fn::Sub": "o2c-${Stage}-statements-${AWS::AccountId}"}));
+        let queue = &bucket["NotificationConfiguration"]["QueueConfigurations"][0];
+        assert_eq!(referenced_id(&queue["Queue"]).as_deref(), Some("StatementQueue"));
+        assert!(t.queues.contains_key("StatementQueue"));
     }
 
     #[test]

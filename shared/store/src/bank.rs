@@ -18,6 +18,15 @@ use crate::record::{from_data, n, read_u64, s, to_data, Item};
 use crate::transact::{create_only, versioned_put};
 use crate::DynamoStore;
 
+/// Which items a page is read from: a table partition, or an index's.
+struct Partition<'a> {
+    index: Option<&'a str>,
+    pk_attr: &'a str,
+    pk: String,
+    sk_attr: &'a str,
+    sk_prefix: Option<&'a str>,
+}
+
 fn booking(entry: &BankEntry) -> String {
     entry.booking_date.map(|d| d.to_string()).unwrap_or_else(|| "0000-00-00".into())
 }
@@ -59,7 +68,8 @@ impl DynamoStore {
     }
 
     /// One page of a partition or index in sort-key order after `after`.
-    async fn page_in_order(&self, index: Option<&str>, pk_attr: &str, pk: String, sk_attr: &str, sk_prefix: Option<&str>, after: Option<Item>, limit: usize) -> Result<(Vec<Item>, bool), StoreError> {
+    async fn page_in_order(&self, part: Partition<'_>, after: Option<Item>, limit: usize) -> Result<(Vec<Item>, bool), StoreError> {
+        let Partition { index, pk_attr, pk, sk_attr, sk_prefix } = part;
         let mut q = self
             .client
             .query()
@@ -151,7 +161,7 @@ impl BankEntryList for DynamoStore {
             }
             None => None,
         };
-        let (items, has_more) = self.page_in_order(None, keys::PK, keys::statement_pk(statement), keys::SK, Some(keys::ENTRY_PREFIX), after, page.limit).await?;
+        let (items, has_more) = self.page_in_order(Partition { index: None, pk_attr: keys::PK, pk: keys::statement_pk(statement), sk_attr: keys::SK, sk_prefix: Some(keys::ENTRY_PREFIX) }, after, page.limit).await?;
         Ok(Page { data: items.iter().map(|i| Self::entry_from(i).map(|v| v.value)).collect::<Result<_, _>>()?, has_more })
     }
 
@@ -169,7 +179,7 @@ impl BankEntryList for DynamoStore {
             }
             None => None,
         };
-        let (items, has_more) = self.page_in_order(Some("gsi1"), keys::GSI1PK, keys::entries_in_status_pk(status.as_str()), keys::GSI1SK, None, after, page.limit).await?;
+        let (items, has_more) = self.page_in_order(Partition { index: Some("gsi1"), pk_attr: keys::GSI1PK, pk: keys::entries_in_status_pk(status.as_str()), sk_attr: keys::GSI1SK, sk_prefix: None }, after, page.limit).await?;
         // The index lags the table: an entry settled a moment ago is left out.
         let data = items.iter().map(|i| Self::entry_from(i).map(|v| v.value)).collect::<Result<Vec<_>, _>>()?.into_iter().filter(|e| e.status == status).collect();
         Ok(Page { data, has_more })

@@ -23,6 +23,22 @@ pub(crate) enum Applied {
     Stale(String),
 }
 
+/// Where the money of an entry should go, and on whose say-so.
+pub(crate) struct Intent {
+    pub amount: Money,
+    pub customer: CustomerId,
+    pub wanted: Vec<Wanted>,
+    pub rule: String,
+    pub explanation: String,
+}
+
+/// A payment ready to commit, with the invoices it was decided on.
+pub(crate) struct Built {
+    pub payment: Payment,
+    pub decision: Decision,
+    pub loaded: Loaded,
+}
+
 /// One allocation to make: cash, and what settles without cash.
 pub(crate) struct Wanted {
     pub invoice: InvoiceId,
@@ -44,16 +60,9 @@ pub(crate) fn received_at(day: Option<NaiveDate>, ctx: &Context) -> chrono::Date
 
 /// Reads the invoices again and builds the payment, or says why the
 /// allocations no longer hold.
-pub(crate) async fn build_payment<S: ReconciliationStore>(
-    store: &S,
-    ctx: &Context,
-    entry: &BankEntry,
-    amount: Money,
-    customer: CustomerId,
-    wanted: &[Wanted],
-    rule: &str,
-    explanation: &str,
-) -> Result<Result<(Payment, Decision, Loaded), String>, StoreError> {
+pub(crate) async fn build_payment<S: ReconciliationStore>(store: &S, ctx: &Context, entry: &BankEntry, intent: &Intent) -> Result<Result<Built, String>, StoreError> {
+    let Intent { amount, customer, wanted, rule, explanation } = intent;
+    let (amount, customer) = (*amount, *customer);
     let currency = amount.currency();
     let mut loaded = Loaded::new();
     let mut allocations = Vec::new();
@@ -80,7 +89,7 @@ pub(crate) async fn build_payment<S: ReconciliationStore>(
             return Ok(Err(format!("the allocations add up to more than the entry's {amount}")));
         }
         left = left.checked_sub(w.cash).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        allocations.push(Allocation { invoice: i.id, invoice_number: i.number, amount: w.cash, rule: rule.to_owned(), explanation: explanation.to_owned(), discount: w.discount, fee: w.fee });
+        allocations.push(Allocation { invoice: i.id, invoice_number: i.number, amount: w.cash, rule: rule.clone(), explanation: explanation.clone(), discount: w.discount, fee: w.fee });
         loaded.insert(i.id, invoice);
     }
     let note = if left.is_zero() { String::new() } else { format!("{left} {currency} more than the invoices had due: held as the customer's credit") };
@@ -100,11 +109,20 @@ pub(crate) async fn build_payment<S: ReconciliationStore>(
         history: vec![PaymentEntry { at: ctx.now(), kind: "received".into(), amount, summary: format!("{} (bank entry {})", received_summary(&decision), entry.id), processor_event: None }],
         created_at: ctx.now(),
     };
-    Ok(Ok((payment, decision, loaded)))
+    Ok(Ok(Built { payment, decision, loaded }))
 }
 
-/// Commits `payment` with the entry now `matched` under `decision`.
-pub(crate) async fn commit_applied<S: ReconciliationStore>(store: &S, ctx: &Context, entry: &mut BankEntry, expected_version: Option<u64>, payment: &Payment, decision: &Decision, loaded: &Loaded, why: EntryMatch, claim: bool) -> Result<(), StoreError> {
+/// The entry a payment settles: new (with its claim) or at a version.
+pub(crate) struct Target<'a> {
+    pub entry: &'a mut BankEntry,
+    pub expected_version: Option<u64>,
+    pub claim: bool,
+}
+
+/// Commits the built payment with the entry now `matched` for `why`.
+pub(crate) async fn commit_applied<S: ReconciliationStore>(store: &S, ctx: &Context, target: Target<'_>, built: &Built, why: EntryMatch) -> Result<(), StoreError> {
+    let Target { entry, expected_version, claim } = target;
+    let Built { payment, decision, loaded } = built;
     let received = receive(ctx, payment, decision, loaded).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     entry.status = EntryStatus::Matched;
     entry.customer = payment.customer;
@@ -138,12 +156,12 @@ pub(crate) async fn commit_applied<S: ReconciliationStore>(store: &S, ctx: &Cont
 pub(crate) async fn apply_proposal<S: ReconciliationStore>(store: &S, ctx: &Context, entry: &mut BankEntry, credit: &BankCredit, p: &Proposal, ledger: &Ledger) -> Result<Applied, StoreError> {
     let currency = credit.amount.currency();
     let wanted: Vec<Wanted> = allocations_of(p, currency, Some(ledger)).into_iter().map(|a| Wanted { invoice: a.invoice, cash: a.amount, discount: a.discount, fee: a.fee }).collect();
-    let built = build_payment(store, ctx, entry, credit.amount, p.customer, &wanted, p.rule, &p.explanation).await?;
-    let (payment, decision, loaded) = match built {
+    let intent = Intent { amount: credit.amount, customer: p.customer, wanted, rule: p.rule.into(), explanation: p.explanation.clone() };
+    let built = match build_payment(store, ctx, entry, &intent).await? {
         Ok(b) => b,
         Err(why) => return Ok(Applied::Stale(why)),
     };
     let why = EntryMatch { rule: p.rule.into(), confidence: p.confidence, explanation: p.explanation.clone() };
-    commit_applied(store, ctx, entry, None, &payment, &decision, &loaded, why, true).await?;
+    commit_applied(store, ctx, Target { entry, expected_version: None, claim: true }, &built, why).await?;
     Ok(Applied::Done)
 }

@@ -59,7 +59,7 @@ pub(crate) async fn settle<S: ReconciliationStore>(store: &S, ctx: &Context, mut
         .map(|c| (evidence(&entry, &c.value), c))
         .filter(|(score, _)| *score >= 2)
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     let original = match found.as_slice() {
         [] => {
             unmatched(ctx, &mut entry, format!("a return of {amount} {}: no earlier credit of that amount with the same reference or payer", amount.currency()));

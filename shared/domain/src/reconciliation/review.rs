@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use super::apply::{build_payment, commit_applied, Wanted};
+use super::apply::{build_payment, commit_applied, Intent, Target, Wanted};
 use super::ReconciliationStore;
 use crate::actions::{ActionError, Context, FieldProblem};
 use crate::bank_entry::{BankEntry, EntryMatch, EntryStatus, EntryWrite};
@@ -91,14 +91,14 @@ pub async fn confirm_entry<S: ReconciliationStore>(store: &S, ctx: &Context, sta
         if decision.customer.is_some_and(|c| c != customer) {
             return Err(invalid("customer", "the invoices belong to another customer"));
         }
-        let built = build_payment(store, ctx, &entry, amount, customer, &wanted, &rule, &explanation).await?;
-        let (payment, applied, loaded) = match built {
+        let intent = Intent { amount, customer, wanted, rule, explanation };
+        let built = match build_payment(store, ctx, &entry, &intent).await? {
             Ok(b) => b,
             Err(why) => return Err(invalid("allocations", why)),
         };
-        let why = EntryMatch { rule, confidence: 100, explanation };
+        let why = EntryMatch { rule: intent.rule, confidence: 100, explanation: intent.explanation };
         entry.record(ctx.now(), "confirmed", format!("{} by {}", if decision.allocations.is_some() { "Assigned" } else { "Confirmed" }, decision.by));
-        match commit_applied(store, ctx, &mut entry, Some(current.version), &payment, &applied, &loaded, why, false).await {
+        match commit_applied(store, ctx, Target { entry: &mut entry, expected_version: Some(current.version), claim: false }, &built, why).await {
             Ok(()) => return Ok(entry),
             Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),
