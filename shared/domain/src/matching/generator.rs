@@ -130,16 +130,27 @@ pub fn world(seed: u64, customers: usize, per_customer: usize, credits: usize) -
             items.push(OpenItem { invoice: InvoiceId::from_ulid(ulid::Ulid::from_parts(seq, u128::from(rng.next_u64()))), number, customer, currency, due_minor, due_date: Some(issue + Duration::days(30)), discount });
         }
     }
+    let out = labelled_credits(&mut rng, &items, &payers, currency, base, credits);
+    World { items, payers, credits: out, currency }
+}
+
+/// `credits` labelled credits against a given world (open invoices from a
+/// real store, say), booked from `base` + 20 days on.
+pub fn credits_for(seed: u64, items: &[OpenItem], payers: &[Payer], base: NaiveDate, credits: usize) -> Vec<Labelled> {
+    let currency = items.first().map(|i| i.currency).unwrap_or_else(unreachable_currency);
+    labelled_credits(&mut Rng::new(seed), items, payers, currency, base, credits)
+}
+
+fn labelled_credits(rng: &mut Rng, items: &[OpenItem], payers: &[Payer], currency: Currency, base: NaiveDate, credits: usize) -> Vec<Labelled> {
+    if items.is_empty() {
+        return Vec::new();
+    }
     let mut by_customer: std::collections::HashMap<CustomerId, Vec<usize>> = std::collections::HashMap::new();
     for (i, it) in items.iter().enumerate() {
         by_customer.entry(it.customer).or_default().push(i);
     }
     let names: std::collections::HashMap<CustomerId, String> = payers.iter().map(|p| (p.customer, p.name.clone())).collect();
-    let mut out = Vec::new();
-    for _ in 0..credits {
-        out.push(one_credit(&mut rng, &items, &by_customer, &names, currency, base));
-    }
-    World { items, payers, credits: out, currency }
+    (0..credits).map(|_| one_credit(rng, items, &by_customer, &names, currency, base)).collect()
 }
 
 fn unreachable_currency() -> Currency {
