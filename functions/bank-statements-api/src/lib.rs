@@ -95,7 +95,17 @@ impl<S: Store, Q: ChunkQueue> Handler<S, Q> {
             "GET /v1/bank-statements/uploads/{id}" => {
                 self.auth.authorize(&req, Scope::InvoicesRead).await?;
                 let id = UploadId::parse(req.path("id")).map_err(|_| ApiError::NotFound("upload"))?;
-                let upload = self.store.upload(id).await?.ok_or(ApiError::NotFound("upload"))?;
+                let mut upload = self.store.upload(id).await?.ok_or(ApiError::NotFound("upload"))?;
+                // Its statements' progress is the upload's: reconciled once all are.
+                if upload.status == "processing" && !upload.statements.is_empty() {
+                    let mut all = true;
+                    for statement in &upload.statements {
+                        all &= self.store.statement(*statement).await?.is_some_and(|s| s.status == StatementStatus::Reconciled);
+                    }
+                    if all {
+                        upload.status = "reconciled".into();
+                    }
+                }
                 Ok(ok_json(200, &render_upload(&upload)))
             }
             "GET /v1/bank-statements/{id}" => {

@@ -39,6 +39,8 @@ use crate::work::Work;
 /// suggestion, never money. A new statement always reads a fresh one, so
 /// an invoice made a minute before its payment's statement is found.
 const LEDGER_TTL: Duration = Duration::from_secs(300);
+type Settling<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Settled, ActionError>> + Send + 'a>>;
+
 /// Entries settled at once within a chunk.
 const CONCURRENCY: usize = 8;
 
@@ -221,7 +223,10 @@ impl<S: Store, Q: ChunkQueue> Reconciliation<S, Q> {
         // finds the credit it reverses when both are in this chunk.
         let (returns, others): (Vec<_>, Vec<_>) = mine.iter().partition(|f| f.kind == EntryKind::Reversal);
         let ctx = self.ctx();
-        let results: Vec<Result<Settled, ActionError>> = stream::iter(others.iter().map(|f| settle_entry(&self.store, &ctx, &record, f, &ledger, &self.policy))).buffer_unordered(CONCURRENCY).collect().await;
+        // Boxed as `Send` futures: a closure-built stream of borrowed futures
+        // is otherwise not provably `Send`, and the runtime needs it to be.
+        let settling: Vec<Settling<'_>> = others.iter().map(|f| Box::pin(settle_entry(&self.store, &ctx, &record, f, &ledger, &self.policy)) as Settling<'_>).collect();
+        let results: Vec<Result<Settled, ActionError>> = stream::iter(settling).buffer_unordered(CONCURRENCY).collect().await;
         for r in results {
             r?;
         }

@@ -148,20 +148,9 @@ pub async fn build(aws: &aws_config::SdkConfig, settings: &Settings, env: &BTree
             }
             "ReconciliationFunction" => {
                 let r = Arc::new(o2c_fn_reconciliation::Reconciliation::new(store.clone(), statement_files(), statement_chunks(), Arc::new(SystemClock), settings.company_time_zone));
-                // rustc cannot prove `handle`'s future Send (a higher-ranked
-                // lifetime in its settle stream), and a queue handler here
-                // must be; so it runs to completion on a blocking thread of
-                // the same runtime, as its own Lambda would, one batch at a time.
                 Handler::Queue(Arc::new(move |e| {
                     let r = r.clone();
-                    let runtime = tokio::runtime::Handle::current();
-                    let ids: Vec<String> = e.records.iter().filter_map(|m| m.message_id.clone()).collect();
-                    Box::pin(async move {
-                        tokio::task::spawn_blocking(move || runtime.block_on(r.handle(e))).await.unwrap_or_else(|e| {
-                            tracing::error!(error = %e, "the reconciliation handler panicked; the batch is left to SQS");
-                            all_failed(ids)
-                        })
-                    })
+                    Box::pin(async move { r.handle(e).await })
                 }))
             }
             other => unreachable!("catalogue entry {other} has no wiring"),
@@ -171,17 +160,3 @@ pub async fn build(aws: &aws_config::SdkConfig, settings: &Settings, env: &BTree
     out
 }
 
-/// The answer for a batch whose handler died: every message failed, so
-/// all of it comes back, as after a crashed Lambda invocation.
-fn all_failed(ids: Vec<String>) -> aws_lambda_events::event::sqs::SqsBatchResponse {
-    let mut response = aws_lambda_events::event::sqs::SqsBatchResponse::default();
-    response.batch_item_failures = ids
-        .into_iter()
-        .map(|id| {
-            let mut failure = aws_lambda_events::event::sqs::BatchItemFailure::default();
-            failure.item_identifier = id;
-            failure
-        })
-        .collect();
-    response
-}

@@ -77,7 +77,8 @@ pub struct Upload {
     pub key: String,
     /// What the uploader said the file is (`camt`, `bai2`, `mt940`, `csv`), if anything.
     pub format: Option<String>,
-    /// `pending` until the file is read, then `processing` or `failed`.
+    /// `pending` until the file is read, then `processing` or `failed`
+    /// (the API shows `reconciled` once every statement of it is).
     pub status: String,
     pub statements: Vec<StatementId>,
     pub failure: Option<String>,
