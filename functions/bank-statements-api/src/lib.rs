@@ -11,6 +11,7 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use o2c_api::auth::Authenticator;
 use o2c_api::bank_json::{parse_confirm, render_entry, render_statement, render_upload};
 use o2c_api::fields::{object_body, FieldError};
+use o2c_api::idempotent;
 use o2c_api::page::render_page;
 use o2c_api::problem::ok_json;
 use o2c_api::request::serve;
@@ -23,7 +24,7 @@ use o2c_domain::bank_statement::{StatementStatus, Upload};
 use o2c_domain::clock::Clock;
 use o2c_domain::error_code::ErrorCode;
 use o2c_domain::ids::{StatementId, UploadId};
-use o2c_domain::ports::{ApiKeyRead, BankEntryList, JournalStore, Page, PageRequest, StatementStore, StoreError};
+use o2c_domain::ports::{ApiKeyRead, BankEntryList, IdempotencyStore, JournalStore, Page, PageRequest, StatementStore, StoreError};
 use o2c_domain::reconciliation::{confirm_entry, ignore_entry, Confirmation, ReconciliationStore};
 use o2c_files::StatementFiles;
 use o2c_messaging::statement_chunks::ChunkQueue;
@@ -50,8 +51,8 @@ const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
 /// Entries shown with a statement, per page.
 const ENTRIES_PAGE: usize = 1_000;
 
-pub trait Store: ReconciliationStore + StatementStore + BankEntryList + JournalStore + ApiKeyRead + Clone {}
-impl<T: ReconciliationStore + StatementStore + BankEntryList + JournalStore + ApiKeyRead + Clone> Store for T {}
+pub trait Store: ReconciliationStore + StatementStore + BankEntryList + JournalStore + ApiKeyRead + IdempotencyStore + Clone {}
+impl<T: ReconciliationStore + StatementStore + BankEntryList + JournalStore + ApiKeyRead + IdempotencyStore + Clone> Store for T {}
 
 pub struct Handler<S, Q> {
     store: S,
@@ -83,14 +84,18 @@ impl<S: Store, Q: ChunkQueue> Handler<S, Q> {
     async fn route(&self, req: ApiRequest) -> Result<ApiResponse, ApiError> {
         let ctx = Context::new(self.clock.as_ref(), self.settings.company_time_zone, Some(req.correlation_id.clone())).with_pause(o2c_api::backoff::jittered());
         match req.route_key.as_str() {
+            // Every POST honours Idempotency-Key. None of them needs its
+            // answer saved in its own transaction: each is idempotent by
+            // itself (a statement by identity, an entry by its state), so a
+            // retry after a lost answer reaches the same end.
             "POST /v1/bank-statements" => {
-                self.auth.authorize(&req, Scope::PaymentsWrite).await?;
-                self.upload_directly(&req, &ctx).await
+                let principal = self.auth.authorize(&req, Scope::PaymentsWrite).await?;
+                idempotent::run(&self.store, &req, &principal, ctx.now(), |_| self.upload_directly(&req, &ctx)).await
             }
             "POST /v1/bank-statements/uploads" => {
-                self.auth.authorize(&req, Scope::PaymentsWrite).await?;
+                let principal = self.auth.authorize(&req, Scope::PaymentsWrite).await?;
                 req.require_json()?;
-                self.new_upload(&req, &ctx).await
+                idempotent::run(&self.store, &req, &principal, ctx.now(), |_| self.new_upload(&req, &ctx)).await
             }
             "GET /v1/bank-statements/uploads/{id}" => {
                 self.auth.authorize(&req, Scope::InvoicesRead).await?;
@@ -119,31 +124,7 @@ impl<S: Store, Q: ChunkQueue> Handler<S, Q> {
             "POST /v1/bank-statements/{id}/entries/{entry}/confirm" | "POST /v1/bank-statements/{id}/entries/{entry}/ignore" => {
                 let principal = self.auth.authorize(&req, Scope::PaymentsWrite).await?;
                 req.require_json()?;
-                let statement = StatementId::parse(req.path("id")).map_err(|_| ApiError::NotFound("bank statement"))?;
-                let (of, seq) = parse_entry_id(req.path("entry")).ok_or(ApiError::NotFound("bank entry"))?;
-                if of != statement {
-                    return Err(ApiError::NotFound("bank entry"));
-                }
-                let body = object_body(&req.body)?;
-                let by = format!("API key {}", principal.key_id);
-                let entry = if req.route_key.ends_with("/confirm") {
-                    let currency = self.store.bank_entry(statement, seq).await?.ok_or(ApiError::NotFound("bank entry"))?.value.money.map(|m| m.currency());
-                    let parsed = parse_confirm(&body, currency)?;
-                    confirm_entry(&self.store, &ctx, statement, seq, &Confirmation { allocations: parsed.allocations, customer: parsed.customer, by }).await?
-                } else {
-                    for k in body.keys() {
-                        if k != "reason" {
-                            return Err(invalid(k, "is not a known field"));
-                        }
-                    }
-                    let reason = match body.get("reason") {
-                        None | Some(serde_json::Value::Null) => None,
-                        Some(serde_json::Value::String(r)) if !r.trim().is_empty() && r.chars().count() <= 500 => Some(r.trim().to_owned()),
-                        Some(_) => return Err(invalid("reason", "must be text of 1 to 500 characters")),
-                    };
-                    ignore_entry(&self.store, &ctx, statement, seq, reason.as_deref(), &by).await?
-                };
-                Ok(ok_json(200, &render_entry(&entry)))
+                idempotent::run(&self.store, &req, &principal, ctx.now(), |_| self.decide(&req, &ctx, &principal)).await
             }
             "GET /v1/bank-entries" => {
                 self.auth.authorize(&req, Scope::InvoicesRead).await?;
@@ -174,24 +155,58 @@ impl<S: Store, Q: ChunkQueue> Handler<S, Q> {
                 Ok(journal::render(&period, &postings))
             }
             "POST /v1/journal/close" => {
-                self.auth.authorize(&req, Scope::Admin).await?;
+                let principal = self.auth.authorize(&req, Scope::Admin).await?;
                 req.require_json()?;
-                let body = object_body(&req.body)?;
-                let through = body.get("through").and_then(|v| v.as_str()).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).ok_or_else(|| invalid("through", "must be a date, YYYY-MM-DD"))?;
-                if through >= ctx.company_today() {
-                    return Err(invalid("through", "must be before today: an open day cannot be closed"));
-                }
-                match self.store.close_through(through).await {
-                    Ok(()) => Ok(ok_json(200, &json!({ "object": "journal_periods", "closed_through": through }))),
-                    Err(StoreError::Conflict) => {
-                        let now = self.store.periods().await?;
-                        Err(ApiError::Conflict { code: ErrorCode::InvalidStateTransition, detail: format!("The journal is already closed through {}; a closed period is never reopened.", now.closed_through.map(|d| d.to_string()).unwrap_or_default()) })
-                    }
-                    Err(e) => Err(e.into()),
-                }
+                idempotent::run(&self.store, &req, &principal, ctx.now(), |_| self.close(&req, &ctx)).await
             }
             _ => Err(ApiError::NotFound("route")),
         }
+    }
+
+    /// Closes the journal through a day (never reopens).
+    async fn close(&self, req: &ApiRequest, ctx: &Context) -> Result<ApiResponse, ApiError> {
+        let body = object_body(&req.body)?;
+        let through = body.get("through").and_then(|v| v.as_str()).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).ok_or_else(|| invalid("through", "must be a date, YYYY-MM-DD"))?;
+        if through >= ctx.company_today() {
+            return Err(invalid("through", "must be before today: an open day cannot be closed"));
+        }
+        match self.store.close_through(through).await {
+            Ok(()) => Ok(ok_json(200, &json!({ "object": "journal_periods", "closed_through": through }))),
+            Err(StoreError::Conflict) => {
+                let now = self.store.periods().await?;
+                Err(ApiError::Conflict { code: ErrorCode::InvalidStateTransition, detail: format!("The journal is already closed through {}; a closed period is never reopened.", now.closed_through.map(|d| d.to_string()).unwrap_or_default()) })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Confirm (or reassign) or ignore one entry.
+    async fn decide(&self, req: &ApiRequest, ctx: &Context, principal: &o2c_api::auth::Principal) -> Result<ApiResponse, ApiError> {
+        let statement = StatementId::parse(req.path("id")).map_err(|_| ApiError::NotFound("bank statement"))?;
+        let (of, seq) = parse_entry_id(req.path("entry")).ok_or(ApiError::NotFound("bank entry"))?;
+        if of != statement {
+            return Err(ApiError::NotFound("bank entry"));
+        }
+        let body = object_body(&req.body)?;
+        let by = format!("API key {}", principal.key_id);
+        let entry = if req.route_key.ends_with("/confirm") {
+            let currency = self.store.bank_entry(statement, seq).await?.ok_or(ApiError::NotFound("bank entry"))?.value.money.map(|m| m.currency());
+            let parsed = parse_confirm(&body, currency)?;
+            confirm_entry(&self.store, ctx, statement, seq, &Confirmation { allocations: parsed.allocations, customer: parsed.customer, by }).await?
+        } else {
+            for k in body.keys() {
+                if k != "reason" {
+                    return Err(invalid(k, "is not a known field"));
+                }
+            }
+            let reason = match body.get("reason") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::String(r)) if !r.trim().is_empty() && r.chars().count() <= 500 => Some(r.trim().to_owned()),
+                Some(_) => return Err(invalid("reason", "must be text of 1 to 500 characters")),
+            };
+            ignore_entry(&self.store, ctx, statement, seq, reason.as_deref(), &by).await?
+        };
+        Ok(ok_json(200, &render_entry(&entry)))
     }
 
     fn entries_page(&self, req: &ApiRequest, statement: StatementId) -> Result<PageRequest, ApiError> {

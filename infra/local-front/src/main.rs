@@ -20,6 +20,9 @@ use o2c_local_front::streams::{Activity, StreamMapping};
 use o2c_local_front::template::{EventSource, Template};
 use o2c_local_front::time_travel::{self, TimeTravel};
 
+/// Queues whose work no schedule causes: time travel does not wait for them.
+const UNSCHEDULED_QUEUES: &[&str] = &["StatementQueue"];
+
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
 }
@@ -142,13 +145,17 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                     let sqs = aws_sdk_sqs::Client::new(&aws);
                     let queue_url = local.queue_urls.get(&source.queue).cloned().ok_or_else(|| format!("no queue {}", source.queue))?;
                     consumed_queue_urls.push(queue_url.clone());
+                    // Time travel waits for the work schedules cause; bank
+                    // statements are nobody's schedule, and a large one
+                    // settling must not hold a travel past its client's timeout.
+                    let idle_rounds = if UNSCHEDULED_QUEUES.contains(&source.queue.as_str()) { Default::default() } else { activity.track() };
                     let mapping = QueueMapping {
                         source: source.clone(),
                         queue_arn: queue_arn(&sqs, &queue_url).await,
                         queue_url,
                         handler: handler.clone(),
                         sqs,
-                        idle_rounds: activity.track(),
+                        idle_rounds,
                     };
                     tokio::spawn(mapping.run());
                 }
