@@ -602,3 +602,46 @@ async fn the_generator_s_statements_in_every_format_are_applied_automatically_an
     }
     println!("{}", report.join("\n"));
 }
+
+#[tokio::test]
+async fn a_returned_early_payment_loses_its_discount_and_the_invoice_owes_the_whole_total_again() {
+    let api = Api::new();
+    let (c, name) = customer(&api, json!({"net_days": 30, "discount_percent": "2", "discount_days": 10})).await;
+    let inv = invoice(&api, &c, "500.00").await;
+    let iban = account();
+    let mut paid = entry("490.00", Direction::Credit, Some(&name), &number(&inv), Some(&format!("D{}", word())));
+    paid.end_to_end_id = Some(format!("E2E{}", word().to_uppercase()));
+    let a = upload(&api, Format::Camt053, &[statement_of(&iban, Format::Camt053, &format!("S{}", word()), vec![paid.clone()])]).await;
+    let credit = reconciled(&api, &id(&a.body)).await["entries"][0].clone();
+    assert_eq!(credit["allocations"][0]["discount"], "10.00", "{credit:#}");
+    let mut back = entry("490.00", Direction::Debit, Some(&name), "RETURN", Some(&format!("D{}", word())));
+    back.reversal = true;
+    back.end_to_end_id = paid.end_to_end_id.clone();
+    let b = upload(&api, Format::Camt053, &[statement_of(&iban, Format::Camt053, &format!("S{}", word()), vec![back])]).await;
+    assert_eq!(reconciled(&api, &id(&b.body)).await["entries"][0]["status"], "matched");
+    let now = get(&api, &format!("/v1/invoices/{}", id(&inv))).await;
+    assert_eq!((now["status"].as_str(), now["amount_due"].as_str(), now["amount_credited"].as_str()), (Some("open"), Some("500.00"), Some("0.00")), "{now:#}");
+    let day = today().to_string();
+    let journal = get(&api, &format!("/v1/journal?from={day}&to={day}")).await;
+    let payment = credit["payment"].as_str().unwrap();
+    let net = |account: &str| -> Decimal {
+        journal["lines"].as_array().unwrap().iter().filter(|l| l["entry"].as_str().unwrap().starts_with(payment) && l["account"] == account).map(|l| l["debit"].as_str().unwrap().parse::<Decimal>().unwrap() - l["credit"].as_str().unwrap().parse::<Decimal>().unwrap()).sum()
+    };
+    assert_eq!((net("bank"), net("discounts_allowed"), net("receivables")), (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO), "everything the payment posted is undone: {journal:#}");
+}
+
+#[tokio::test]
+async fn a_return_nobody_can_place_waits_for_a_person_and_cannot_be_confirmed_as_a_payment() {
+    let api = Api::new();
+    let (c, name) = customer(&api, json!({"net_days": 14})).await;
+    let inv = invoice(&api, &c, "61.00").await;
+    let mut back = entry("61.00", Direction::Debit, Some(&name), "RETURN unknown", Some(&format!("Q{}", word())));
+    back.reversal = true;
+    let a = upload(&api, Format::Camt053, &[statement(Format::Camt053, &format!("S{}", word()), vec![back])]).await;
+    let stmt = id(&a.body);
+    let e = reconciled(&api, &stmt).await["entries"][0].clone();
+    assert_eq!((e["status"].as_str(), e["kind"].as_str()), (Some("unmatched"), Some("reversal")), "{e:#}");
+    let confirm = api.post(&format!("/v1/bank-statements/{stmt}/entries/{}/confirm", id(&e)), json!({"allocations": [{"invoice": id(&inv), "amount": "61.00"}]})).await;
+    assert_eq!(confirm.status, 422, "money out never pays an invoice: {}", confirm.raw);
+    assert_eq!(get(&api, &format!("/v1/invoices/{}", id(&inv))).await["status"], "open");
+}

@@ -29,7 +29,6 @@ use o2c_domain::reconciliation::{confirm_entry, ignore_entry, Confirmation, Reco
 use o2c_files::StatementFiles;
 use o2c_messaging::statement_chunks::ChunkQueue;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 /// The routes this function serves; template.yaml must declare exactly these.
 pub const ROUTES: &[&str] = &[
@@ -249,14 +248,7 @@ impl<S: Store, Q: ChunkQueue> Handler<S, Q> {
         if statements.is_empty() {
             return Err(invalid("body", "the file holds no statement"));
         }
-        let format = declared.unwrap_or_else(|| o2c_reconcile::file::sniff_format(&req.body));
-        let ext = match format {
-            o2c_bank::Format::Camt053 | o2c_bank::Format::Camt054 => "camt",
-            o2c_bank::Format::Bai2 => "bai2",
-            o2c_bank::Format::Mt940 => "mt940",
-            o2c_bank::Format::Csv => "csv",
-        };
-        let key = format!("raw/{}.{ext}", hex::encode(Sha256::digest(&req.body)));
+        let key = o2c_reconcile::file::raw_key(&req.body, declared.unwrap_or_else(|| o2c_reconcile::file::sniff_format(&req.body)));
         // The file first: a statement is never registered without its file.
         self.files.put(&key, req.body.clone(), req.header("content-type").unwrap_or("application/octet-stream")).await.map_err(unavailable)?;
         let mut ids = Vec::new();

@@ -20,7 +20,7 @@ use futures::{stream, StreamExt};
 use o2c_bank::Format;
 use o2c_domain::actions::{ActionError, Context};
 use o2c_domain::bank_entry::EntryKind;
-use o2c_domain::bank_statement::{StatementStatus, ENTRIES_PER_CHUNK};
+use o2c_domain::bank_statement::{StatementStatus, Upload, ENTRIES_PER_CHUNK};
 use o2c_domain::clock::Clock;
 use o2c_domain::customer::TimeZone;
 use o2c_domain::ids::{StatementId, UploadId};
@@ -145,6 +145,7 @@ impl<S: Store, Q: ChunkQueue> Reconciliation<S, Q> {
         match work {
             Work::FileLanded { key } => self.file_landed(&key).await,
             Work::Chunk { statement, chunk } => self.settle_chunk(statement, chunk).await,
+            Work::Returns { statement } => self.settle_returns(statement).await,
             Work::Nothing => Ok(()),
         }
     }
@@ -161,22 +162,45 @@ impl<S: Store, Q: ChunkQueue> Reconciliation<S, Q> {
         }
         let bytes = self.files.get(key).await?;
         let declared = upload.as_ref().and_then(|u| u.format.as_deref()).and_then(o2c_reconcile::file::declared_format).or_else(|| format_of_key(key));
+        let refuse = |u: &mut Upload, why: String| {
+            u.status = "failed".into();
+            u.failure = Some(why);
+        };
         let statements = match o2c_reconcile::file::read(&bytes, declared) {
+            Ok(s) if s.is_empty() => {
+                if let Some(u) = upload.as_mut() {
+                    refuse(u, "the file holds no statement".into());
+                    self.store.put_upload(u).await?;
+                }
+                return Ok(());
+            }
             Ok(s) => s,
             Err(e) => {
                 if let Some(u) = upload.as_mut() {
-                    u.status = "failed".into();
-                    u.failure = Some(format!("{} refused at {}: {}", format!("{:?}", e.format).to_lowercase(), e.location, e.message));
+                    refuse(u, format!("{} refused at {}: {}", format!("{:?}", e.format).to_lowercase(), e.location, e.message));
                     self.store.put_upload(u).await?;
                 }
                 tracing::warn!(key, error = %e, "statement file refused");
                 return Ok(());
             }
         };
+        // Statements keep their file under its content's key: a second PUT
+        // to the same upload URL cannot change what later chunks read.
+        let source = o2c_reconcile::file::raw_key(&bytes, declared.unwrap_or_else(|| o2c_reconcile::file::sniff_format(&bytes)));
+        if let Some(u) = upload.as_ref().filter(|u| u.status != "pending" && !u.statements.is_empty()) {
+            let first = self.store.statement(u.statements[0]).await?;
+            if first.is_some_and(|s| s.source != source) {
+                tracing::warn!(key, "an upload's file was replaced after it was read; the replacement is ignored");
+                return Ok(());
+            }
+        }
+        if source != key {
+            self.files.put(&source, bytes.clone(), "application/octet-stream").await?;
+        }
         let now = self.clock.now();
         let mut ids = Vec::new();
         for (index, statement) in statements.iter().enumerate() {
-            let record = o2c_reconcile::file::statement_record(statement, index, &bytes, key, upload_id, now);
+            let record = o2c_reconcile::file::statement_record(statement, index, &bytes, &source, upload_id, now);
             let (id, _new) = self.store.register_statement(&record).await?;
             ids.push(id);
             let held = self.store.statement(id).await?;
@@ -206,34 +230,62 @@ impl<S: Store, Q: ChunkQueue> Reconciliation<S, Q> {
         Ok(ledger)
     }
 
-    async fn settle_chunk(&self, id: StatementId, chunk: u32) -> Result<(), WorkError> {
+    /// The statement, its file read again, and every entry's facts.
+    async fn statement_facts(&self, id: StatementId) -> Result<Option<(o2c_domain::bank_statement::StatementRecord, Vec<o2c_domain::reconciliation::EntryFacts>)>, WorkError> {
         let Some(record) = self.store.statement(id).await? else {
-            tracing::warn!(statement = %id, "a chunk of an unknown statement");
-            return Ok(());
+            tracing::warn!(statement = %id, "work for an unknown statement");
+            return Ok(None);
         };
         let bytes = self.files.get(&record.source).await?;
         let statements = o2c_reconcile::file::read(&bytes, Some(format_of(&record.format))).map_err(|e| WorkError::Unreadable(e.to_string()))?;
         let statement = statements.get(record.index_in_file as usize).ok_or_else(|| WorkError::Unreadable(format!("{} has no statement {}", record.source, record.index_in_file)))?;
         let facts = o2c_reconcile::file::entry_facts(statement);
+        Ok(Some((record, facts)))
+    }
+
+    /// Settles one chunk's money in and debits. Returns wait for the last
+    /// phase: chunks run in parallel, and a return must find the credit it
+    /// reverses already settled, wherever in the statement it is.
+    async fn settle_chunk(&self, id: StatementId, chunk: u32) -> Result<(), WorkError> {
+        let Some((record, facts)) = self.statement_facts(id).await? else { return Ok(()) };
         let from = (chunk * ENTRIES_PER_CHUNK) as usize;
         let to = (from + ENTRIES_PER_CHUNK as usize).min(facts.len());
         let mine = facts.get(from..to).unwrap_or(&[]);
         let ledger = self.ledger(id).await?;
-        // Money in first, in parallel; returns after, in order, so a return
-        // finds the credit it reverses when both are in this chunk.
-        let (returns, others): (Vec<_>, Vec<_>) = mine.iter().partition(|f| f.kind == EntryKind::Reversal);
         let ctx = self.ctx();
         // Boxed as `Send` futures: a closure-built stream of borrowed futures
         // is otherwise not provably `Send`, and the runtime needs it to be.
-        let settling: Vec<Settling<'_>> = others.iter().map(|f| Box::pin(settle_entry(&self.store, &ctx, &record, f, &ledger, &self.policy)) as Settling<'_>).collect();
+        let settling: Vec<Settling<'_>> = mine
+            .iter()
+            .filter(|f| f.kind != EntryKind::Reversal)
+            .map(|f| Box::pin(settle_entry(&self.store, &ctx, &record, f, &ledger, &self.policy)) as Settling<'_>)
+            .collect();
         let results: Vec<Result<Settled, ActionError>> = stream::iter(settling).buffer_unordered(CONCURRENCY).collect().await;
         for r in results {
             r?;
         }
-        for f in returns {
+        let Some((record, settled)) = self.store.chunk_settled(id, chunk).await? else { return Ok(()) };
+        // Every chunk done (a redelivered chunk may see it again: both
+        // phases are idempotent).
+        if settled >= record.chunks && record.status == StatementStatus::Processing {
+            if facts.iter().any(|f| f.kind == EntryKind::Reversal) {
+                self.queue.enqueue_returns(id).await?;
+            } else {
+                self.store.mark_reconciled(id, self.clock.now()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The last phase: the statement's returns, in order.
+    async fn settle_returns(&self, id: StatementId) -> Result<(), WorkError> {
+        let Some((record, facts)) = self.statement_facts(id).await? else { return Ok(()) };
+        let ledger = self.ledger(id).await?;
+        let ctx = self.ctx();
+        for f in facts.iter().filter(|f| f.kind == EntryKind::Reversal) {
             settle_entry(&self.store, &ctx, &record, f, &ledger, &self.policy).await?;
         }
-        self.store.chunk_settled(id, chunk, self.clock.now()).await?;
+        self.store.mark_reconciled(id, self.clock.now()).await?;
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Chunk {
     Chunk { statement: StatementId, chunk: u32 },
+    Returns { statement: StatementId },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,8 @@ pub enum Work {
     /// A file landed under `key`.
     FileLanded { key: String },
     Chunk { statement: StatementId, chunk: u32 },
+    /// Every chunk is settled: settle the statement's returns, in order.
+    Returns { statement: StatementId },
     /// S3's test event, or a notification for something we do not process.
     Nothing,
 }
@@ -66,8 +69,10 @@ fn decode_key(key: &str) -> String {
 
 /// Everything one message asks for.
 pub fn read(body: &str) -> Result<Vec<Work>, String> {
-    if let Ok(Chunk::Chunk { statement, chunk }) = serde_json::from_str::<Chunk>(body) {
-        return Ok(vec![Work::Chunk { statement, chunk }]);
+    match serde_json::from_str::<Chunk>(body) {
+        Ok(Chunk::Chunk { statement, chunk }) => return Ok(vec![Work::Chunk { statement, chunk }]),
+        Ok(Chunk::Returns { statement }) => return Ok(vec![Work::Returns { statement }]),
+        Err(_) => {}
     }
     let n: S3Notification = serde_json::from_str(body).map_err(|e| format!("not a statement message: {e}"))?;
     if n.event.as_deref() == Some("s3:TestEvent") {
@@ -79,7 +84,7 @@ pub fn read(body: &str) -> Result<Vec<Work>, String> {
         .collect())
 }
 
-pub use o2c_messaging::statement_chunks::chunk_body;
+pub use o2c_messaging::statement_chunks::{chunk_body, returns_body};
 
 #[cfg(test)]
 mod tests {
@@ -102,6 +107,7 @@ mod tests {
     fn a_chunk_message_reads_back_as_written() {
         let s = StatementId::from_ulid(ulid::Ulid::new());
         assert_eq!(read(&chunk_body(s, 3)).unwrap(), vec![Work::Chunk { statement: s, chunk: 3 }]);
+        assert_eq!(read(&returns_body(s)).unwrap(), vec![Work::Returns { statement: s }]);
         assert!(read("{}").unwrap().is_empty());
         assert!(read("nonsense").is_err());
     }

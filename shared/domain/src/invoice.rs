@@ -337,6 +337,22 @@ impl Invoice {
         Ok(())
     }
 
+    /// Withdraws `amount` of an earlier credit (a discount or absorbed fee
+    /// whose payment came back): it is due again.
+    pub fn reverse_credit(&mut self, amount: Money) -> Result<(), InvoiceError> {
+        if amount.amount() > self.amount_credited.amount() || amount.is_negative() {
+            return Err(InvoiceError::MoreThanPaid);
+        }
+        let credited = self.amount_credited.checked_sub(amount)?;
+        let due_is_zero = self.totals.total.checked_sub(self.amount_paid)?.checked_sub(credited)?.is_zero();
+        self.status = self.status.next(Trigger::BalanceChanged { due_is_zero })?;
+        self.amount_credited = credited;
+        if self.status != InvoiceStatus::Paid {
+            self.paid_at = None;
+        }
+        Ok(())
+    }
+
     /// Takes back `amount` of applied cash (refund, dispute loss,
     /// reversal): a paid invoice opens again.
     pub fn reverse_payment(&mut self, amount: Money) -> Result<(), InvoiceError> {

@@ -82,6 +82,9 @@ pub enum Posting {
     Refunded { payment: PaymentId, customer: Option<CustomerId>, on: NaiveDate, currency: Currency, via: Via, from_credit_minor: i64, reopened: Vec<(InvoiceId, i64)> },
     /// Money received earlier came back out (a bank return, a lost dispute).
     Reversed { payment: PaymentId, customer: Option<CustomerId>, on: NaiveDate, currency: Currency, via: Via, from_credit_minor: i64, reopened: Vec<(InvoiceId, i64)> },
+    /// Discounts and absorbed fees withdrawn because their payment came
+    /// back: `(invoice, discount, fee)` in minor units, due again.
+    CreditReversed { payment: PaymentId, customer: Option<CustomerId>, on: NaiveDate, currency: Currency, reversed: Vec<(InvoiceId, i64, i64)> },
     /// Credit the customer already had, applied to invoices later.
     Transferred { payment: PaymentId, customer: Option<CustomerId>, on: NaiveDate, currency: Currency, from_credit_minor: i64, applied: Vec<(InvoiceId, i64)> },
     /// A processor paid out to the bank (fees it kept are bank fees).
@@ -92,7 +95,7 @@ impl Posting {
     /// The day the movement happened.
     pub fn on(&self) -> NaiveDate {
         match self {
-            Self::Received { on, .. } | Self::Refunded { on, .. } | Self::Reversed { on, .. } | Self::Transferred { on, .. } | Self::PaidOut { on, .. } => *on,
+            Self::Received { on, .. } | Self::Refunded { on, .. } | Self::Reversed { on, .. } | Self::Transferred { on, .. } | Self::CreditReversed { on, .. } | Self::PaidOut { on, .. } => *on,
         }
     }
 }
@@ -154,7 +157,8 @@ pub fn lines(posting: &Posting, n: usize, periods: &Periods) -> Vec<JournalLine>
         Posting::Received { payment, customer, on, currency, .. }
         | Posting::Refunded { payment, customer, on, currency, .. }
         | Posting::Reversed { payment, customer, on, currency, .. }
-        | Posting::Transferred { payment, customer, on, currency, .. } => (payment.to_string(), *on, *currency, *customer),
+        | Posting::Transferred { payment, customer, on, currency, .. }
+        | Posting::CreditReversed { payment, customer, on, currency, .. } => (payment.to_string(), *on, *currency, *customer),
         Posting::PaidOut { reference, on, currency, .. } => (format!("payout:{reference}"), *on, *currency, None),
     };
     let day = periods.posting_day(on);
@@ -164,6 +168,7 @@ pub fn lines(posting: &Posting, n: usize, periods: &Periods) -> Vec<JournalLine>
         Posting::Refunded { .. } => "refunded",
         Posting::Reversed { .. } => "reversed",
         Posting::Transferred { .. } => "credit applied",
+        Posting::CreditReversed { .. } => "discount or fee withdrawn",
         Posting::PaidOut { .. } => "paid out",
     };
     let memo = format!("{source} {kind}{late}");
@@ -191,6 +196,13 @@ pub fn lines(posting: &Posting, n: usize, periods: &Periods) -> Vec<JournalLine>
             b.line(Account::CustomerCredit, *from_credit_minor, 0, None);
             for (invoice, amount) in applied {
                 b.line(Account::Receivables, 0, *amount, Some(*invoice));
+            }
+        }
+        Posting::CreditReversed { reversed, .. } => {
+            for (invoice, discount, fee) in reversed {
+                b.line(Account::Receivables, discount + fee, 0, Some(*invoice));
+                b.line(Account::DiscountsAllowed, 0, *discount, Some(*invoice));
+                b.line(Account::BankFees, 0, *fee, Some(*invoice));
             }
         }
         Posting::PaidOut { gross_minor, fee_minor, .. } => {

@@ -427,9 +427,11 @@ pub trait StatementStore: Send + Sync {
     /// holding the identity and whether this call created it.
     fn register_statement(&self, record: &crate::bank_statement::StatementRecord) -> impl Future<Output = Result<(crate::ids::StatementId, bool), StoreError>> + Send;
     fn statement(&self, id: crate::ids::StatementId) -> impl Future<Output = Result<Option<crate::bank_statement::StatementRecord>, StoreError>> + Send;
-    /// Marks chunk `chunk` settled (idempotent); when that completes the
-    /// statement it becomes `reconciled`. Answers the statement after.
-    fn chunk_settled(&self, id: crate::ids::StatementId, chunk: u32, at: chrono::DateTime<chrono::Utc>) -> impl Future<Output = Result<Option<crate::bank_statement::StatementRecord>, StoreError>> + Send;
+    /// Marks chunk `chunk` settled (idempotent); answers the statement and
+    /// how many of its chunks are settled now.
+    fn chunk_settled(&self, id: crate::ids::StatementId, chunk: u32) -> impl Future<Output = Result<Option<(crate::bank_statement::StatementRecord, u32)>, StoreError>> + Send;
+    /// Every entry is settled, returns included: the statement reads `reconciled`.
+    fn mark_reconciled(&self, id: crate::ids::StatementId, at: chrono::DateTime<chrono::Utc>) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn put_upload(&self, upload: &crate::bank_statement::Upload) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn upload(&self, id: crate::ids::UploadId) -> impl Future<Output = Result<Option<crate::bank_statement::Upload>, StoreError>> + Send;
 }

@@ -22,8 +22,15 @@ pub fn chunk_body(statement: StatementId, chunk: u32) -> String {
     serde_json::json!({ "kind": "chunk", "statement": statement, "chunk": chunk }).to_string()
 }
 
+/// `{"kind":"returns","statement":…}`: the statement's returns, settled once all its money in is.
+pub fn returns_body(statement: StatementId) -> String {
+    serde_json::json!({ "kind": "returns", "statement": statement }).to_string()
+}
+
 pub trait ChunkQueue: Send + Sync {
     fn enqueue(&self, statement: StatementId, chunks: u32) -> impl std::future::Future<Output = Result<(), QueueError>> + Send;
+    /// The last phase: the statement's returns.
+    fn enqueue_returns(&self, statement: StatementId) -> impl std::future::Future<Output = Result<(), QueueError>> + Send;
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +40,17 @@ pub struct SqsChunks {
 }
 
 impl ChunkQueue for SqsChunks {
+    async fn enqueue_returns(&self, statement: StatementId) -> Result<(), QueueError> {
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(returns_body(statement))
+            .send()
+            .await
+            .map_err(|e| QueueError(aws_sdk_sqs::error::DisplayErrorContext(&e).to_string()))?;
+        Ok(())
+    }
+
     async fn enqueue(&self, statement: StatementId, chunks: u32) -> Result<(), QueueError> {
         let all: Vec<u32> = (0..chunks).collect();
         for group in all.chunks(10) {

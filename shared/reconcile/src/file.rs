@@ -43,6 +43,18 @@ pub fn sniff_format(bytes: &[u8]) -> Format {
     }
 }
 
+/// Where a file is kept: by its content, so a key never changes meaning
+/// (`raw/<sha256>.<format>`), whichever way it arrived.
+pub fn raw_key(bytes: &[u8], format: Format) -> String {
+    let ext = match format {
+        Format::Camt053 | Format::Camt054 => "camt",
+        Format::Bai2 => "bai2",
+        Format::Mt940 => "mt940",
+        Format::Csv => "csv",
+    };
+    format!("raw/{}.{ext}", hex::encode(Sha256::digest(bytes)))
+}
+
 /// Reads a whole file, refusing it whole on the first error.
 pub fn read(bytes: &[u8], declared: Option<Format>) -> Result<Vec<Statement>, ParseError> {
     o2c_bank::parse(bytes, declared.unwrap_or_else(|| sniff_format(bytes)))
@@ -92,7 +104,7 @@ pub fn entry_facts(statement: &Statement) -> Vec<EntryFacts> {
             let movement = credit_of(e);
             let kind = match (&movement, e.direction) {
                 (Ok(Movement::Reversal { .. }), _) => EntryKind::Reversal,
-                (_, _) if e.reversal => EntryKind::Reversal,
+                (_, Direction::Debit) if e.reversal => EntryKind::Reversal,
                 (_, Direction::Debit) => EntryKind::Debit,
                 (_, Direction::Credit) => EntryKind::Credit,
             };

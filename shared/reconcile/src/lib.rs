@@ -37,7 +37,10 @@ pub enum Movement {
 pub fn credit_of(entry: &Entry) -> Result<Movement, Refusal> {
     let currency = Currency::parse(&entry.currency).map_err(|_| Refusal::Currency(entry.currency.clone()))?;
     let amount = Money::parse(&entry.amount.normalize().to_string(), currency).map_err(|_| Refusal::Amount(entry.amount.to_string()))?;
-    if entry.reversal {
+    // A reversal flag on money out is a return of an earlier credit. On
+    // money in (MT940 `RD`, BAI2 debit reversals) it is our own debit
+    // coming back: cash in like any other, never a reason to take cash back.
+    if entry.reversal && entry.direction == Direction::Debit {
         return Ok(Movement::Reversal { amount });
     }
     if entry.direction == Direction::Debit {

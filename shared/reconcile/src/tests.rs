@@ -44,16 +44,19 @@ fn statement(credits: &[Labelled], format: Format) -> Statement {
 }
 
 #[test]
-fn a_credit_entry_reads_as_a_bank_credit_and_debits_and_reversals_do_not() {
+fn a_credit_entry_reads_as_a_bank_credit_debits_do_not_and_only_money_out_marked_reversed_is_a_return() {
     let s = statement(&world(1, 3, 2, 1).credits, Format::Csv);
     let e = &s.entries[0];
     assert!(matches!(credit_of(e), Ok(Movement::Credit(_))));
     let mut debit = e.clone();
     debit.direction = Direction::Debit;
     assert_eq!(credit_of(&debit), Ok(Movement::Debit));
-    let mut reversal = e.clone();
+    let mut reversal = debit.clone();
     reversal.reversal = true;
-    assert!(matches!(credit_of(&reversal), Ok(Movement::Reversal { .. })));
+    assert!(matches!(credit_of(&reversal), Ok(Movement::Reversal { .. })), "a reversed credit (money out) returns earlier cash");
+    let mut debit_back = e.clone();
+    debit_back.reversal = true;
+    assert!(matches!(credit_of(&debit_back), Ok(Movement::Credit(_))), "a reversed debit is money in, never a reason to take cash back");
     let mut odd = e.clone();
     odd.currency = "XYZ".into();
     assert_eq!(credit_of(&odd), Err(Refusal::Currency("XYZ".into())));

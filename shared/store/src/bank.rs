@@ -111,33 +111,52 @@ impl BankEntryRead for DynamoStore {
     }
 
     async fn credits_of_amount(&self, amount: Money, from: NaiveDate, to: NaiveDate) -> Result<Vec<Versioned<BankEntry>>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name("gsi3")
-            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-            .expression_attribute_names("#pk", keys::GSI3PK)
-            .expression_attribute_names("#sk", keys::GSI3SK)
-            .expression_attribute_values(":pk", s(keys::credits_of_amount_pk(amount.currency().code(), amount.to_minor())))
-            .expression_attribute_values(":from", s(from.to_string()))
-            .expression_attribute_values(":to", s(format!("{to}~")))
-            .limit(200)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(from_sdk)?;
-        self.capacity.record_read(out.consumed_capacity());
+        // Newest first, every page: the credit a return reverses is usually
+        // recent, and a common amount (a subscription) has many.
+        let mut keys = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("gsi3")
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                .expression_attribute_names("#pk", keys::GSI3PK)
+                .expression_attribute_names("#sk", keys::GSI3SK)
+                .expression_attribute_values(":pk", s(keys::credits_of_amount_pk(amount.currency().code(), amount.to_minor())))
+                .expression_attribute_values(":from", s(from.to_string()))
+                .expression_attribute_values(":to", s(format!("{to}~")))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(from_sdk)?;
+            self.capacity.record_read(out.consumed_capacity());
+            for key in out.items() {
+                if let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) = (key.get(keys::PK), key.get(keys::SK)) {
+                    keys.push((pk.clone(), sk.clone()));
+                }
+            }
+            match out.last_evaluated_key() {
+                Some(k) if keys.len() < MAX_RETURN_CANDIDATES => start = Some(k.clone()),
+                _ => break,
+            }
+        }
         let mut found = Vec::new();
-        for key in out.items() {
-            let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) = (key.get(keys::PK), key.get(keys::SK)) else { continue };
-            if let Some(item) = self.get_consistent(pk.clone(), sk).await? {
+        for (pk, sk) in keys.into_iter().take(MAX_RETURN_CANDIDATES) {
+            if let Some(item) = self.get_consistent(pk, &sk).await? {
                 found.push(Self::entry_from(&item)?);
             }
         }
         Ok(found)
     }
 }
+
+/// Credits of one amount a return looks at (the newest). Past this, the
+/// return is left to a person rather than read without end.
+const MAX_RETURN_CANDIDATES: usize = 1_000;
 
 impl BankEntryWrite for DynamoStore {
     async fn record_entries(&self, writes: Vec<EntryWrite>, journal: Vec<Posting>) -> Result<(), StoreError> {
@@ -216,7 +235,7 @@ impl StatementStore for DynamoStore {
         from_data(&item).map(Some)
     }
 
-    async fn chunk_settled(&self, id: StatementId, chunk: u32, at: DateTime<Utc>) -> Result<Option<StatementRecord>, StoreError> {
+    async fn chunk_settled(&self, id: StatementId, chunk: u32) -> Result<Option<(StatementRecord, u32)>, StoreError> {
         // A number set: adding the same chunk twice counts it once.
         let out = self
             .client
@@ -232,32 +251,31 @@ impl StatementStore for DynamoStore {
             .await
             .map_err(from_sdk)?;
         let Some(item) = out.attributes() else { return Ok(None) };
-        let mut record: StatementRecord = from_data(item)?;
+        let record: StatementRecord = from_data(item)?;
         let settled = match item.get("settled_chunks") {
             Some(AttributeValue::Ns(set)) => set.len() as u32,
             _ => 0,
         };
-        if settled >= record.chunks && record.status == StatementStatus::Processing {
-            let done = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key(keys::PK, s(keys::statement_pk(id)))
-                .key(keys::SK, s(keys::STATEMENT_SK))
-                .update_expression("SET #d.#st = :done, #d.reconciled_at = :at")
-                .condition_expression("#d.#st = :processing")
-                .expression_attribute_names("#d", "data")
-                .expression_attribute_names("#st", "status")
-                .expression_attribute_values(":done", s(StatementStatus::Reconciled.as_str()))
-                .expression_attribute_values(":processing", s(StatementStatus::Processing.as_str()))
-                .expression_attribute_values(":at", s(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))
-                .send()
-                .await;
-            crate::error::done_if_conflict(done)?;
-            record.status = StatementStatus::Reconciled;
-            record.reconciled_at = Some(at);
-        }
-        Ok(Some(record))
+        Ok(Some((record, settled)))
+    }
+
+    async fn mark_reconciled(&self, id: StatementId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let done = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::statement_pk(id)))
+            .key(keys::SK, s(keys::STATEMENT_SK))
+            .update_expression("SET #d.#st = :done, #d.reconciled_at = :at")
+            .condition_expression("#d.#st = :processing")
+            .expression_attribute_names("#d", "data")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":done", s(StatementStatus::Reconciled.as_str()))
+            .expression_attribute_values(":processing", s(StatementStatus::Processing.as_str()))
+            .expression_attribute_values(":at", s(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))
+            .send()
+            .await;
+        crate::error::done_if_conflict(done)
     }
 
     async fn put_upload(&self, upload: &Upload) -> Result<(), StoreError> {

@@ -96,7 +96,10 @@ impl PaymentWrite for DynamoStore {
             writes.extend(self.entry_writes(entry)?);
         }
         let version = change.expected_version.map_or(1, |v| v + 1);
-        writes.extend(self.journal_writes(&payment.id.to_string(), version, &change.journal).await?);
+        // Numbered version x 100 + position: a change may post several
+        // (a withdrawn discount, then the cash), and the next version's
+        // never collide with them.
+        writes.extend(self.journal_writes(&payment.id.to_string(), version * 100, &change.journal).await?);
         self.transact(writes, request_token(&change.outbox)).await
     }
 }

@@ -52,6 +52,29 @@ pub fn postings_between(before: Option<&Payment>, after: &Payment, on: NaiveDate
     let unapplied_delta = after.unapplied.to_minor() - before.unapplied.to_minor();
     let returned_delta = after.returned.to_minor() - before.returned.to_minor();
     let mut out = Vec::new();
+    // Discounts and fees withdrawn (their payment came back) post first:
+    // the receivable they reopen is then taken with the cash.
+    let credits = |p: &Payment| -> BTreeMap<InvoiceId, (i64, i64)> {
+        let mut m = BTreeMap::new();
+        for a in &p.allocations {
+            let e = m.entry(a.invoice).or_insert((0, 0));
+            e.0 += a.discount.map_or(0, |d| d.to_minor());
+            e.1 += a.fee.map_or(0, |f| f.to_minor());
+        }
+        m
+    };
+    let (had, has) = (credits(before), credits(after));
+    let reversed: Vec<(InvoiceId, i64, i64)> = had
+        .iter()
+        .map(|(i, (d, f))| {
+            let (d2, f2) = has.get(i).copied().unwrap_or((0, 0));
+            (*i, (d - d2).max(0), (f - f2).max(0))
+        })
+        .filter(|(_, d, f)| *d > 0 || *f > 0)
+        .collect();
+    if !reversed.is_empty() {
+        out.push(Posting::CreditReversed { payment, customer, on, currency, reversed });
+    }
     if returned_delta > 0 {
         let from_credit_minor = (-unapplied_delta).max(0);
         let refunded = after.history.last().is_some_and(|h| h.kind == "refunded");
@@ -63,7 +86,7 @@ pub fn postings_between(before: Option<&Payment>, after: &Payment, on: NaiveDate
     } else if returned_delta < 0 {
         let applied = up.iter().map(|(invoice, cash)| Applied { invoice: *invoice, cash_minor: *cash, discount_minor: 0, fee_minor: 0 }).collect();
         out.push(Posting::Received { payment, customer, on, currency, via, applied, unapplied_minor: unapplied_delta.max(0) });
-    } else if !up.is_empty() && unapplied_delta < 0 {
+    } else if !up.is_empty() && down.is_empty() && unapplied_delta == -up.iter().map(|(_, c)| c).sum::<i64>() {
         out.push(Posting::Transferred { payment, customer, on, currency, from_credit_minor: -unapplied_delta, applied: up });
     }
     out
@@ -133,6 +156,25 @@ mod tests {
         assert!(matches!(&postings[..], [Posting::Refunded { from_credit_minor: 2_000, reopened, .. }] if reopened == &vec![(inv, 1_000)]));
         let lines = journal(&postings, &Periods::default());
         assert_eq!((net(&lines, Account::Bank), net(&lines, Account::Receivables), net(&lines, Account::CustomerCredit)), (-3_000, 1_000, 2_000));
+    }
+
+    #[test]
+    fn a_returned_discounted_payment_withdraws_its_discount_and_undoes_everything_it_posted() {
+        let inv = InvoiceId::from_ulid(Ulid::new());
+        let mut before = payment(9_800, &[(inv, 9_800)]);
+        before.allocations[0].discount = Some(eur(200));
+        let mut after = before.clone();
+        after.take_back(eur(9_800)).unwrap();
+        after.allocations[0].discount = None;
+        let mut postings = postings_between(None, &before, day());
+        postings.extend(postings_between(Some(&before), &after, day()));
+        let lines = journal(&postings, &Periods::default());
+        assert_eq!((net(&lines, Account::Bank), net(&lines, Account::DiscountsAllowed), net(&lines, Account::Receivables)), (0, 0, 0));
+        let mut by_entry = std::collections::BTreeMap::new();
+        for l in &lines {
+            *by_entry.entry(l.entry.clone()).or_insert(0i64) += l.debit_minor - l.credit_minor;
+        }
+        assert!(by_entry.values().all(|v| *v == 0), "{lines:#?}");
     }
 
     #[test]

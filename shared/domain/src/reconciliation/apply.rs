@@ -64,6 +64,10 @@ pub(crate) async fn build_payment<S: ReconciliationStore>(store: &S, ctx: &Conte
     let Intent { amount, customer, wanted, rule, explanation } = intent;
     let (amount, customer) = (*amount, *customer);
     let currency = amount.currency();
+    // Each paid invoice writes about four items of one 100-item transaction.
+    if wanted.len() > crate::payment::MAX_ALLOCATIONS {
+        return Ok(Err(format!("it names {} invoices; one payment settles at most {}, so a person splits it", wanted.len(), crate::payment::MAX_ALLOCATIONS)));
+    }
     let mut loaded = Loaded::new();
     let mut allocations = Vec::new();
     let mut left = amount;

@@ -9,8 +9,10 @@ use crate::journal::Posting;
 use crate::matching::BankCredit;
 use crate::ports::StoreError;
 
-/// Names payment processors pay out under, as banks print them.
-const PROCESSORS: &[&str] = &["STRIPE", "ADYEN", "PAYPAL", "BRAINTREE", "GOCARDLESS", "CHECKOUT.COM", "MOLLIE", "WORLDPAY", "KLARNA"];
+/// Processors whose charges o2c applies through webhooks, so their payouts
+/// are money already applied. Only Stripe today: a payout from a
+/// processor o2c does not hear from is money a person must place.
+const PROCESSORS: &[&str] = &["STRIPE"];
 
 /// The processor a credit comes from, when it is a payout: the payer's
 /// name is a processor's, or the text carries a Stripe payout id (`po_…`).
@@ -52,7 +54,7 @@ mod tests {
         assert_eq!(processor_of(&credit(Some("Stripe Payments Europe Ltd"), "")), Some("STRIPE".into()));
         assert_eq!(processor_of(&credit(None, "STRIPE PAYOUT po_1OaBcDeFgHiJkLmN")), Some("STRIPE".into()));
         assert_eq!(processor_of(&credit(None, "po_1OaBcDeFgHiJkLmN")), Some("STRIPE".into()));
-        assert_eq!(processor_of(&credit(Some("Adyen N.V."), "settlement 42")), Some("ADYEN".into()));
+        assert_eq!(processor_of(&credit(Some("Adyen N.V."), "settlement 42")), None, "no webhooks from Adyen: a person places it");
     }
 
     #[test]

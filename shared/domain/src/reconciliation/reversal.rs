@@ -14,7 +14,7 @@ use crate::journal::postings::postings_between;
 use crate::matching::payer::normalize_name;
 use crate::outbox::{Destination, OutboxMessage};
 use crate::payment::PaymentEntry;
-use crate::payment_actions::{reverse_portions, Effects, Loaded};
+use crate::payment_actions::{entry as working_copy, reverse_portions, timeline_item, Effects, Loaded};
 use crate::ports::{BalanceChange, PaymentChange, StoreError, Versioned};
 
 /// How far back a return may reach for its credit.
@@ -110,6 +110,7 @@ pub(crate) async fn settle<S: ReconciliationStore>(store: &S, ctx: &Context, mut
     }
     let mut effects = Effects::default();
     reverse_portions(ctx, &payment, &portions, "returned by the bank", &loaded, &mut effects).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    withdraw_credits(ctx, &mut payment, &loaded, &mut effects)?;
     let currency = amount.currency();
     payment.record(PaymentEntry { at: ctx.now(), kind: "bank_returned".into(), amount, summary: format!("Returned by the bank: {amount} {currency} ({})", entry.id), processor_event: None });
     let returned = ctx.event(EventType::PaymentReturned, AggregateKind::Payment, payment.id.to_string(), current.version + 1, json!({ "payment": payment.id, "amount": amount.to_string(), "currency": currency, "entry": entry.id, "returns": credit.id }));
@@ -140,4 +141,23 @@ pub(crate) async fn settle<S: ReconciliationStore>(store: &S, ctx: &Context, mut
         bank_entries: vec![EntryWrite { entry, expected_version: None, claim: true }, EntryWrite { entry: credit, expected_version: Some(original.version), claim: false }],
     };
     store.commit_payment(change).await.map(|()| EntryStatus::Matched)
+}
+
+/// A discount or fee was granted for paying: once an allocation's cash is
+/// all taken back, what it credited is due again.
+fn withdraw_credits(ctx: &Context, payment: &mut crate::payment::Payment, loaded: &Loaded, effects: &mut Effects) -> Result<(), StoreError> {
+    for allocation in payment.allocations.iter_mut().filter(|a| a.amount.is_zero() && (a.discount.is_some() || a.fee.is_some())) {
+        let credited = allocation.credited().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let Some((_, invoice, timeline)) = working_copy(&mut effects.touched, loaded, allocation.invoice) else { continue };
+        invoice.reverse_credit(credited).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        timeline.push(timeline_item(
+            ctx,
+            "invoice.credit_withdrawn",
+            format!("{credited} {} of discount or fee withdrawn: its payment {} came back", credited.currency(), payment.id),
+            json!({ "payment": payment.id, "discount": allocation.discount.map(|m| m.to_string()), "fee": allocation.fee.map(|m| m.to_string()), "amount_due": invoice.amount_due().to_string() }),
+        ));
+        allocation.discount = None;
+        allocation.fee = None;
+    }
+    Ok(())
 }

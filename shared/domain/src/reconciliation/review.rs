@@ -46,6 +46,11 @@ pub async fn confirm_entry<S: ReconciliationStore>(store: &S, ctx: &Context, sta
         }
         let current = open_entry(store, statement, seq).await?;
         let mut entry = current.value.clone();
+        // Only money in can pay invoices: confirming a return or a debit
+        // would book cash that left the account as cash received.
+        if entry.kind != crate::bank_entry::EntryKind::Credit {
+            return Err(invalid("entry", "is money out (a return or a debit): it pays no invoice; ignore it once it is accounted for"));
+        }
         let amount = entry.money.ok_or_else(|| invalid("entry", "the entry's currency is not one we handle"))?;
         let (wanted, rule, explanation): (Vec<Wanted>, String, String) = match (&decision.allocations, entry.suggestions.first()) {
             (Some(given), _) => {
