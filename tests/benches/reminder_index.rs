@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, PutRequest, ScalarAttributeType, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType};
 use chrono::{Duration, TimeZone as _, Utc};
 use o2c_domain::ids::{CustomerId, InvoiceId};
 use o2c_domain::ports::ReminderIndex;
@@ -83,25 +83,7 @@ async fn main() {
         items.push(item);
     }
     let started = std::time::Instant::now();
-    let chunks: Vec<Vec<HashMap<String, AttributeValue>>> = items.chunks(25).map(<[_]>::to_vec).collect();
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut pending = chunks.into_iter();
-    loop {
-        while tasks.len() < 8 {
-            let Some(chunk) = pending.next() else { break };
-            let (client, table) = (client.clone(), table.clone());
-            tasks.spawn(async move {
-                let mut requests: Vec<WriteRequest> = chunk.into_iter().map(|i| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(i)).build().expect("put")).build()).collect();
-                while !requests.is_empty() {
-                    let out = client.batch_write_item().request_items(&table, requests).send().await.expect("batch write");
-                    requests = out.unprocessed_items().and_then(|u| u.get(&table)).cloned().unwrap_or_default();
-                }
-            });
-        }
-        if tasks.join_next().await.is_none() {
-            break;
-        }
-    }
+    o2c_e2e::seed_items(&client, &table, items).await;
     eprintln!("seeded {open} index entries in {:.1} s", started.elapsed().as_secs_f64());
 
     let store = DynamoStore::new(client.clone(), table.clone());

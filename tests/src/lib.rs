@@ -273,3 +273,28 @@ pub fn reminder_queue_name() -> String {
 /// Held by every test that moves the stack's one schedule clock, so one
 /// test's travel does not fire (or skip) another's reminders mid-way.
 pub static SCHEDULE_CLOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Writes `items` into `table` 25 at a time, 8 batches in flight, until
+/// DynamoDB has taken every one (benches seed their own tables this way).
+pub async fn seed_items(client: &aws_sdk_dynamodb::Client, table: &str, items: Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>) {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    let chunks: Vec<Vec<_>> = items.chunks(25).map(<[_]>::to_vec).collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut pending = chunks.into_iter();
+    loop {
+        while tasks.len() < 8 {
+            let Some(chunk) = pending.next() else { break };
+            let (client, table) = (client.clone(), table.to_owned());
+            tasks.spawn(async move {
+                let mut requests: Vec<WriteRequest> = chunk.into_iter().map(|i| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(i)).build().expect("put")).build()).collect();
+                while !requests.is_empty() {
+                    let out = client.batch_write_item().request_items(&table, requests).send().await.expect("batch write");
+                    requests = out.unprocessed_items().and_then(|u| u.get(&table)).cloned().unwrap_or_default();
+                }
+            });
+        }
+        if tasks.join_next().await.is_none() {
+            break;
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! to SQS queues. The body of both is the domain event envelope, as is.
 //! Also the SES v2 mailer.
 
+pub mod batches;
 pub mod mailer;
 pub mod statement_chunks;
 

@@ -2,7 +2,6 @@
 //! chunk of entries, so a 100,000-entry statement is 50 invocations, each
 //! well inside Lambda's limits and retried on its own.
 
-use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use o2c_domain::ids::StatementId;
 
 
@@ -52,26 +51,7 @@ impl ChunkQueue for SqsChunks {
     }
 
     async fn enqueue(&self, statement: StatementId, chunks: u32) -> Result<(), QueueError> {
-        let all: Vec<u32> = (0..chunks).collect();
-        for group in all.chunks(10) {
-            let mut entries = Vec::with_capacity(group.len());
-            for chunk in group {
-                entries.push(SendMessageBatchRequestEntry::builder().id(chunk.to_string()).message_body(chunk_body(statement, *chunk)).build().map_err(|e| QueueError(e.to_string()))?);
-            }
-            let out = self
-                .client
-                .send_message_batch()
-                .queue_url(&self.queue_url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| QueueError(aws_sdk_sqs::error::DisplayErrorContext(&e).to_string()))?;
-            if let Some(failed) = out.failed().first() {
-                // The file's message is retried; chunks already sent settle
-                // their entries once however often they arrive.
-                return Err(QueueError(format!("{}: {}", failed.code(), failed.message().unwrap_or(""))));
-            }
-        }
-        Ok(())
+        let bodies: Vec<String> = (0..chunks).map(|chunk| chunk_body(statement, chunk)).collect();
+        crate::batches::send_all(&self.client, &self.queue_url, &bodies).await.map_err(QueueError)
     }
 }
