@@ -645,3 +645,31 @@ async fn a_return_nobody_can_place_waits_for_a_person_and_cannot_be_confirmed_as
     assert_eq!(confirm.status, 422, "money out never pays an invoice: {}", confirm.raw);
     assert_eq!(get(&api, &format!("/v1/invoices/{}", id(&inv))).await["status"], "open");
 }
+
+/// Invoices written before the open-items index existed are filed by the
+/// backfill (`o2c-admin backfill open-items`), and then matched.
+#[tokio::test]
+async fn the_backfill_files_open_invoices_the_index_has_never_seen() {
+    use o2c_domain::ports::LedgerSource;
+
+    let api = Api::new();
+    let (c, _) = customer(&api, json!({"net_days": 14})).await;
+    let inv = invoice(&api, &c, "37.00").await;
+    let aws = o2c_e2e::local_aws().await;
+    let ddb = aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&aws).endpoint_url(o2c_e2e::dynamodb_endpoint()).build());
+    // As an invoice written before this index: no open-items attributes.
+    ddb.update_item()
+        .table_name(o2c_e2e::table_name())
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("INV#{}", id(&inv))))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("INVOICE".into()))
+        .update_expression("REMOVE gsi5pk, gsi5sk, open_item")
+        .send()
+        .await
+        .expect("strip the index attributes");
+    let store = o2c_store::DynamoStore::new(ddb, o2c_e2e::table_name());
+    let listed = |items: Vec<o2c_domain::matching::OpenItem>| items.iter().any(|i| i.invoice.to_string() == id(&inv));
+    assert!(!listed(store.open_items().await.unwrap()));
+    assert!(store.backfill_open_items().await.unwrap() >= 1);
+    assert!(listed(store.open_items().await.unwrap()), "filed again");
+    assert_eq!(get(&api, &format!("/v1/invoices/{}", id(&inv))).await["status"], "open", "the invoice itself is unchanged");
+}

@@ -3,6 +3,8 @@
 //!   o2c-admin keys create --name NAME --scope SCOPE [--scope SCOPE ...]
 //!   o2c-admin keys list
 //!   o2c-admin keys revoke KEY_ID
+//!   o2c-admin backfill open-items   (once, after deploying cash application
+//!                                    over a table with open invoices)
 //!
 //! The table comes from `--table` or `O2C_TABLE_NAME` (the stack output
 //! `TableName`); AWS credentials and region from the usual AWS variables.
@@ -13,7 +15,7 @@ use o2c_domain::api_key::Scope;
 use o2c_domain::ports::ApiKeyAdmin;
 use o2c_store::DynamoStore;
 
-const USAGE: &str = "usage: o2c-admin [--table TABLE] keys (create --name NAME --scope SCOPE... | list | revoke KEY_ID)\nscopes: invoices:write invoices:read payments:write reports:read admin";
+const USAGE: &str = "usage: o2c-admin [--table TABLE] (keys (create --name NAME --scope SCOPE... | list | revoke KEY_ID) | backfill open-items)\nscopes: invoices:write invoices:read payments:write reports:read admin";
 
 #[tokio::main]
 async fn main() {
@@ -67,6 +69,11 @@ async fn run(mut args: Vec<String>) -> Result<(), String> {
             }
             false => Err(format!("no key {id}")),
         },
+        ["backfill", "open-items"] => {
+            let filed = store.backfill_open_items().await.map_err(|e| e.to_string())?;
+            println!("filed {filed} open invoices in the open-items index");
+            Ok(())
+        }
         _ => Err(USAGE.to_owned()),
     }
 }

@@ -92,6 +92,47 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Files every open invoice in the open-items index: for a table whose
+    /// invoices were written before the index existed (every later write
+    /// keeps it current). Answers how many were filed. Safe to run again,
+    /// and beside live traffic: each write is conditioned on the version
+    /// read, and a newer write files the invoice itself.
+    pub async fn backfill_open_items(&self) -> Result<usize, StoreError> {
+        let mut filed = 0;
+        for pk in keys::shard_keys("INVOICES#open") {
+            for key in self.index_partition("gsi3", keys::GSI3PK, pk, None).await? {
+                let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) = (key.get(keys::PK), key.get(keys::SK)) else { continue };
+                let Some(item) = self.get_consistent(pk.clone(), sk).await? else { continue };
+                let invoice: Invoice = from_data(&item)?;
+                let Some(open) = open_item_attribute(&invoice) else { continue };
+                let version = crate::record::read_u64(&item, "version")?;
+                let done = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key(keys::PK, s(pk.clone()))
+                    .key(keys::SK, s(sk.clone()))
+                    .update_expression("SET #pk5 = :pk5, #sk5 = :sk5, #open = :open")
+                    .condition_expression("version = :v")
+                    .expression_attribute_names("#pk5", keys::GSI5PK)
+                    .expression_attribute_names("#sk5", keys::GSI5SK)
+                    .expression_attribute_names("#open", OPEN_ITEM)
+                    .expression_attribute_values(":pk5", s(keys::open_items_pk(invoice.id)))
+                    .expression_attribute_values(":sk5", s(invoice.id.to_string()))
+                    .expression_attribute_values(":open", s(open))
+                    .expression_attribute_values(":v", crate::record::n(version))
+                    .send()
+                    .await;
+                if crate::error::done_if_conflict(done).is_ok() {
+                    filed += 1;
+                }
+            }
+        }
+        Ok(filed)
+    }
+}
+
 impl LedgerSource for DynamoStore {
     async fn open_items(&self) -> Result<Vec<OpenItem>, StoreError> {
         let shards = keys::shard_keys("OPENITEMS");
