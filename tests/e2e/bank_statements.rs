@@ -486,9 +486,8 @@ async fn an_entry_settled_twice_at_once_or_again_after_a_crash_is_applied_once()
     let s = statement(Format::Camt053, &format!("RACE{}", word()), entries);
     let bytes = o2c_bank::write::write(std::slice::from_ref(&s), Format::Camt053);
     let record = o2c_reconcile::file::statement_record(&s, 0, &bytes, "raw/in-process-test", None, Utc::now());
-    let (statement_id, new) = store.register_statement(&record).await.unwrap();
+    let (record, new) = store.register_statement(&record).await.unwrap();
     assert!(new);
-    let record = store.statement(statement_id).await.unwrap().unwrap();
     let facts = o2c_reconcile::file::entry_facts(&s);
     let ledger = Ledger::new(store.open_items().await.unwrap(), store.payers().await.unwrap());
     let policy = MatchPolicy::default();
@@ -672,4 +671,37 @@ async fn the_backfill_files_open_invoices_the_index_has_never_seen() {
     assert!(store.backfill_open_items().await.unwrap() >= 1);
     assert!(listed(store.open_items().await.unwrap()), "filed again");
     assert_eq!(get(&api, &format!("/v1/invoices/{}", id(&inv))).await["status"], "open", "the invoice itself is unchanged");
+}
+
+/// Two people confirming the same exception at once: one payment.
+#[tokio::test]
+async fn two_confirmations_racing_for_one_entry_apply_its_money_once() {
+    use o2c_domain::actions::{ActionError, Context};
+    use o2c_domain::clock::SystemClock;
+    use o2c_domain::reconciliation::{confirm_entry, Confirmation};
+
+    let api = Api::new();
+    let (c, _) = customer(&api, json!({"net_days": 14})).await;
+    let inv = invoice(&api, &c, "300.00").await;
+    let a = upload(&api, Format::Camt053, &[statement(Format::Camt053, &format!("S{}", word()), vec![entry("150.00", Direction::Credit, Some("Nobody Known Ltd"), "half", Some(&format!("H{}", word())))])]).await;
+    let stmt = id(&a.body);
+    let e = reconciled(&api, &stmt).await["entries"][0].clone();
+    let (statement, seq) = o2c_domain::bank_entry::parse_entry_id(&id(&e)).unwrap();
+    let aws = o2c_e2e::local_aws().await;
+    let ddb = aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&aws).endpoint_url(o2c_e2e::dynamodb_endpoint()).build());
+    let store = o2c_store::DynamoStore::new(ddb, o2c_e2e::table_name());
+    let clock = SystemClock;
+    let ctx = || Context::new(&clock, o2c_domain::customer::TimeZone::default(), None);
+    let money = o2c_domain::money::Money::parse("150.00", o2c_domain::money::Currency::parse("EUR").unwrap()).unwrap();
+    let decision = |by: &str| Confirmation { allocations: Some(vec![(o2c_domain::ids::InvoiceId::parse(&id(&inv)).unwrap(), money)]), customer: None, by: by.into() };
+    let (one, two) = (decision("first"), decision("second"));
+    let (ctx1, ctx2) = (ctx(), ctx());
+    let (r1, r2) = tokio::join!(confirm_entry(&store, &ctx1, statement, seq, &one), confirm_entry(&store, &ctx2, statement, seq, &two));
+    let wins = [&r1, &r2].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(wins, 1, "{r1:?} / {r2:?}");
+    assert!([r1, r2].into_iter().any(|r| matches!(r, Err(ActionError::EntrySettled("matched")))));
+    let now = get(&api, &format!("/v1/invoices/{}", id(&inv))).await;
+    assert_eq!((now["amount_paid"].as_str(), now["amount_due"].as_str()), (Some("150.00"), Some("150.00")), "{now:#}");
+    let payments = get(&api, &format!("/v1/payments?customer={c}&limit=100")).await;
+    assert_eq!(payments["data"].as_array().unwrap().len(), 1, "{payments:#}");
 }

@@ -255,14 +255,13 @@ impl<S: Store, Q: ChunkQueue> Handler<S, Q> {
         let mut any_new = false;
         for (index, statement) in statements.iter().enumerate() {
             let record = o2c_reconcile::file::statement_record(statement, index, &req.body, &key, None, ctx.now());
-            let (id, new) = self.store.register_statement(&record).await?;
+            let (held, new) = self.store.register_statement(&record).await?;
             any_new |= new;
-            let held = self.store.statement(id).await?.ok_or(ApiError::Internal(format!("statement {id} vanished")))?;
             // A retried upload whose fan-out failed the first time fans out again.
             if held.status == StatementStatus::Processing {
-                self.queue.enqueue(id, held.chunks).await.map_err(unavailable)?;
+                self.queue.enqueue(held.id, held.chunks).await.map_err(unavailable)?;
             }
-            ids.push((id, held.status));
+            ids.push((held.id, held.status));
         }
         let (first, status) = ids[0];
         let body = json!({ "id": first, "object": "bank_statement", "status": status.as_str(), "statements": ids.iter().map(|(id, _)| id).collect::<Vec<_>>() });

@@ -201,12 +201,10 @@ impl<S: Store, Q: ChunkQueue> Reconciliation<S, Q> {
         let mut ids = Vec::new();
         for (index, statement) in statements.iter().enumerate() {
             let record = o2c_reconcile::file::statement_record(statement, index, &bytes, &source, upload_id, now);
-            let (id, _new) = self.store.register_statement(&record).await?;
-            ids.push(id);
-            let held = self.store.statement(id).await?;
-            if held.as_ref().is_some_and(|s| s.status == StatementStatus::Processing) {
-                let chunks = held.map_or(record.chunks, |s| s.chunks);
-                self.queue.enqueue(id, chunks).await?;
+            let (held, _new) = self.store.register_statement(&record).await?;
+            ids.push(held.id);
+            if held.status == StatementStatus::Processing {
+                self.queue.enqueue(held.id, held.chunks).await?;
             }
         }
         if let Some(u) = upload.as_mut() {

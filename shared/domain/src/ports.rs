@@ -423,9 +423,10 @@ pub trait BankEntryList: Send + Sync {
 }
 
 pub trait StatementStore: Send + Sync {
-    /// Creates the statement unless its identity is taken; answers the id
-    /// holding the identity and whether this call created it.
-    fn register_statement(&self, record: &crate::bank_statement::StatementRecord) -> impl Future<Output = Result<(crate::ids::StatementId, bool), StoreError>> + Send;
+    /// Creates the statement unless its identity is taken; answers the
+    /// statement holding the identity (as stored now) and whether this call
+    /// created it.
+    fn register_statement(&self, record: &crate::bank_statement::StatementRecord) -> impl Future<Output = Result<(crate::bank_statement::StatementRecord, bool), StoreError>> + Send;
     fn statement(&self, id: crate::ids::StatementId) -> impl Future<Output = Result<Option<crate::bank_statement::StatementRecord>, StoreError>> + Send;
     /// Marks chunk `chunk` settled (idempotent); answers the statement and
     /// how many of its chunks are settled now.

@@ -113,37 +113,27 @@ impl BankEntryRead for DynamoStore {
     async fn credits_of_amount(&self, amount: Money, from: NaiveDate, to: NaiveDate) -> Result<Vec<Versioned<BankEntry>>, StoreError> {
         // Newest first, every page: the credit a return reverses is usually
         // recent, and a common amount (a subscription) has many.
-        let mut keys = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi3")
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                .expression_attribute_names("#pk", keys::GSI3PK)
-                .expression_attribute_names("#sk", keys::GSI3SK)
-                .expression_attribute_values(":pk", s(keys::credits_of_amount_pk(amount.currency().code(), amount.to_minor())))
-                .expression_attribute_values(":from", s(from.to_string()))
-                .expression_attribute_values(":to", s(format!("{to}~")))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(from_sdk)?;
-            self.capacity.record_read(out.consumed_capacity());
-            for key in out.items() {
-                if let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) = (key.get(keys::PK), key.get(keys::SK)) {
-                    keys.push((pk.clone(), sk.clone()));
-                }
-            }
-            match out.last_evaluated_key() {
-                Some(k) if keys.len() < MAX_RETURN_CANDIDATES => start = Some(k.clone()),
-                _ => break,
-            }
-        }
+        let q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("gsi3")
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", keys::GSI3PK)
+            .expression_attribute_names("#sk", keys::GSI3SK)
+            .expression_attribute_values(":pk", s(keys::credits_of_amount_pk(amount.currency().code(), amount.to_minor())))
+            .expression_attribute_values(":from", s(from.to_string()))
+            .expression_attribute_values(":to", s(format!("{to}~")))
+            .scan_index_forward(false);
+        let keys: Vec<(String, String)> = self
+            .query_all(q, Some(MAX_RETURN_CANDIDATES))
+            .await?
+            .iter()
+            .filter_map(|key| match (key.get(keys::PK), key.get(keys::SK)) {
+                (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => Some((pk.clone(), sk.clone())),
+                _ => None,
+            })
+            .collect();
         let mut found = Vec::new();
         for (pk, sk) in keys.into_iter().take(MAX_RETURN_CANDIDATES) {
             if let Some(item) = self.get_consistent(pk, &sk).await? {
@@ -206,7 +196,7 @@ impl BankEntryList for DynamoStore {
 }
 
 impl StatementStore for DynamoStore {
-    async fn register_statement(&self, record: &StatementRecord) -> Result<(StatementId, bool), StoreError> {
+    async fn register_statement(&self, record: &StatementRecord) -> Result<(StatementRecord, bool), StoreError> {
         let mut sentinel = Item::new();
         sentinel.insert(keys::PK.into(), s(keys::statement_identity_pk(&record.identity)));
         sentinel.insert(keys::SK.into(), s(keys::STATEMENT_SK));
@@ -218,13 +208,12 @@ impl StatementStore for DynamoStore {
         item.insert("entity".into(), s("bank_statement"));
         item.insert("data".into(), to_data(record)?);
         match self.transact(vec![create_only(&self.table, sentinel)?, create_only(&self.table, item)?], None).await {
-            Ok(()) => Ok((record.id, true)),
+            Ok(()) => Ok((record.clone(), true)),
             Err(StoreError::Conflict) => {
                 let held = self.get_consistent(keys::statement_identity_pk(&record.identity), keys::STATEMENT_SK).await?;
-                match held.as_ref().and_then(|i| i.get("statement")) {
-                    Some(AttributeValue::S(id)) => Ok((StatementId::parse(id).map_err(|e| StoreError::Corrupt(e.to_string()))?, false)),
-                    _ => Err(StoreError::Conflict),
-                }
+                let Some(AttributeValue::S(id)) = held.as_ref().and_then(|i| i.get("statement")) else { return Err(StoreError::Conflict) };
+                let id = StatementId::parse(id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                self.statement(id).await?.map(|s| (s, false)).ok_or(StoreError::Conflict)
             }
             Err(e) => Err(e),
         }

@@ -3,7 +3,7 @@
 //! mark, which every posting write checks so a close and a late posting
 //! cannot cross.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnConsumedCapacity, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 use chrono::{Datelike, NaiveDate};
 use o2c_domain::journal::{Periods, Posting};
 use o2c_domain::ports::{JournalStore, StoreError, StoredPosting};
@@ -83,28 +83,17 @@ impl JournalStore for DynamoStore {
         let mut out = Vec::new();
         let mut first = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
         while first <= to {
-            let mut start = None;
-            loop {
-                let q = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-                    .expression_attribute_values(":pk", s(keys::journal_pk(&month(first))))
-                    .expression_attribute_values(":from", s(from.to_string()))
-                    .expression_attribute_values(":to", s(format!("{to}~")))
-                    .consistent_read(true)
-                    .set_exclusive_start_key(start.take())
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total);
-                let page = q.send().await.map_err(from_sdk)?;
-                self.capacity.record_read(page.consumed_capacity());
-                for item in page.items() {
-                    out.push(from_data::<StoredPosting>(item)?);
-                }
-                match page.last_evaluated_key() {
-                    Some(k) => start = Some(k.clone()),
-                    None => break,
-                }
+            let q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(keys::journal_pk(&month(first))))
+                .expression_attribute_values(":from", s(from.to_string()))
+                .expression_attribute_values(":to", s(format!("{to}~")))
+                .consistent_read(true);
+            for item in self.query_all(q, None).await? {
+                out.push(from_data::<StoredPosting>(&item)?);
             }
             first = first.checked_add_months(chrono::Months::new(1)).unwrap_or(NaiveDate::MAX);
         }

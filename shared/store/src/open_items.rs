@@ -3,9 +3,8 @@
 //! attribute, so reading 1,000,000 open invoices reads about 100 bytes each
 //! instead of whole invoices.
 
-use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::NaiveDate;
 use o2c_domain::customer::Customer;
 use o2c_domain::ids::{CustomerId, InvoiceId};
@@ -16,7 +15,6 @@ use o2c_domain::matching::{Discount, OpenItem, Payer};
 use o2c_domain::money::Currency;
 use o2c_domain::ports::{LedgerSource, StoreError};
 
-use crate::error::from_sdk;
 use crate::keys;
 use crate::record::{from_data, s, Item};
 use crate::DynamoStore;
@@ -64,31 +62,18 @@ impl DynamoStore {
     /// Every item of one index partition (eventually consistent: the
     /// matcher re-reads what it applies).
     async fn index_partition(&self, index: &str, pk_attr: &str, pk: String, projection: Option<&str>) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", pk_attr)
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .set_exclusive_start_key(start.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total);
-            if let Some(p) = projection {
-                q = q.projection_expression("#p").expression_attribute_names("#p", p);
-            }
-            let out = q.send().await.map_err(from_sdk)?;
-            self.capacity.record_read(out.consumed_capacity());
-            items.extend(out.items().iter().cloned());
-            match out.last_evaluated_key() {
-                Some(k) => start = Some(k.clone()),
-                None => break,
-            }
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", pk_attr)
+            .expression_attribute_values(":pk", s(pk));
+        if let Some(p) = projection {
+            q = q.projection_expression("#p").expression_attribute_names("#p", p);
         }
-        Ok(items)
+        self.query_all(q, None).await
     }
 }
 

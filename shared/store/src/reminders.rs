@@ -1,14 +1,12 @@
 //! The reminder index (gsi4, sparse, keys only) and the reminder fire's
 //! one transaction.
 
-use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use o2c_domain::ids::{CustomerId, InvoiceId};
 use o2c_domain::ports::{IndexedReminder, ReminderChange, ReminderIndex, ReminderWrite, StoreError};
 
-use crate::error::from_sdk;
 use crate::keys;
 use crate::outbox::{outbox_put, request_token};
 use crate::record::s;
@@ -19,34 +17,21 @@ const INDEX: &str = "gsi4";
 impl DynamoStore {
     /// Every index entry of partition `pk` with a sort key in `[low, high]`.
     async fn query_reminders(&self, pk: String, low: String, high: String) -> Result<Vec<IndexedReminder>, StoreError> {
+        let q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(INDEX)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .expression_attribute_names("#pk", keys::GSI4PK)
+            .expression_attribute_names("#sk", keys::GSI4SK)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":low", s(low))
+            .expression_attribute_values(":high", s(high));
         let mut found = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(INDEX)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
-                .expression_attribute_names("#pk", keys::GSI4PK)
-                .expression_attribute_names("#sk", keys::GSI4SK)
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .expression_attribute_values(":low", s(low.clone()))
-                .expression_attribute_values(":high", s(high.clone()))
-                .set_exclusive_start_key(start.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(from_sdk)?;
-            self.capacity.record_read(out.consumed_capacity());
-            for item in out.items() {
-                let Some(AttributeValue::S(sk)) = item.get(keys::GSI4SK) else { continue };
-                found.push(parse_sk(sk)?);
-            }
-            match out.last_evaluated_key() {
-                Some(k) => start = Some(k.clone()),
-                None => break,
-            }
+        for item in self.query_all(q, None).await? {
+            let Some(AttributeValue::S(sk)) = item.get(keys::GSI4SK) else { continue };
+            found.push(parse_sk(sk)?);
         }
         Ok(found)
     }
